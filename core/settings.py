@@ -1,0 +1,58 @@
+"""Process-wide settings from the environment (prefix ZHIFA_; DATABASE_URL also accepted bare).
+
+The embedded default needs no configuration: SQLite under ./var, Temporal dev server on
+127.0.0.1:7233, API on 127.0.0.1:8000. Production swaps each by configuration only.
+"""
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="ZHIFA_", extra="ignore")
+
+    var_dir: Path = Path("var")
+    database_url: str = Field(
+        default="",
+        validation_alias=AliasChoices("DATABASE_URL", "ZHIFA_DATABASE_URL"),
+        description="SQLAlchemy URL; empty means SQLite at var/zhifa.db. "
+        "PostgreSQL: postgresql+psycopg://user@host:5432/db",
+    )
+
+    temporal_address: str = "127.0.0.1:7233"
+    temporal_namespace: str = "zhifa"
+    temporal_ui_port: int = 8233
+    task_queue: str = "zhifa-main"
+    worker_max_concurrent_activities: int = 50
+    worker_max_concurrent_workflow_tasks: int = 50
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+
+    seed_demo: bool = Field(default=True, description="seed demo reference data (embedded default only)")
+    calendar_dir: Path | None = Field(
+        default=None, description="admin-loaded holiday schedules; empty means var/calendar"
+    )
+    temporal_dev_config: Path = Field(
+        default=Path("temporal-dev.yaml"),
+        description="the embedded Temporal dev server's configuration, used by `zhifa dev`",
+    )
+    worker_graceful_shutdown_seconds: float = Field(
+        default=10.0, description="how long in-flight activities may run on after SIGTERM"
+    )
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.var_dir / 'zhifa.db'}"
+
+    @property
+    def effective_calendar_dir(self) -> Path:
+        return self.calendar_dir or self.var_dir / "calendar"
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

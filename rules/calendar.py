@@ -1,0 +1,132 @@
+"""The PRC legal calendar: which days are working days (工作日), and how sure we are.
+
+REFERENCE §1.1 C11: a working day is Monday–Friday, minus the statutory holidays of the State
+Council's annual 放假安排, plus the weekend days it designates as make-up workdays (调休).
+
+Sources, in order of precedence, per year:
+1. an official schedule loaded by an administrator (`CalendarOverride`, e.g. the State Council
+   notice for next year, published late in the year before);
+2. the `chinesecalendar` library's data (transcribed official notices; raises for years it lacks);
+3. otherwise *provisional*: weekends plus the fixed statutory holidays of
+   全国年节及纪念日放假办法 (as computed by the `holidays` library with observed=False),
+   and no 调休. Every answer drawn from a provisional year says so.
+
+The class is pure once built: no I/O, so workflow code may call it. Overrides travel as data
+(e.g. in a Signal payload), so a replay sees exactly the calendar the workflow saw.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import chinese_calendar
+import holidays
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+class CalendarOverride(BaseModel):
+    """One year's official holiday schedule (国务院办公厅关于YYYY年部分节假日安排的通知)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    year: int = Field(ge=2000, le=2200)
+    source: str = Field(min_length=1, description="the notice's title and number, e.g. 国办发明电〔…〕…号")
+    holidays: tuple[dt.date, ...] = Field(description="days off, including those falling on weekends")
+    workdays: tuple[dt.date, ...] = Field(default=(), description="weekend days designated as 调休 workdays")
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CalendarOverride:
+        for day in (*self.holidays, *self.workdays):
+            if day.year != self.year:
+                raise ValueError(f"{day.isoformat()} is not in year {self.year}")
+        both = set(self.holidays) & set(self.workdays)
+        if both:
+            raise ValueError(
+                f"days listed as both holiday and workday: {sorted(d.isoformat() for d in both)}"
+            )
+        weekdays_as_workdays = [d for d in self.workdays if d.weekday() < 5]
+        if weekdays_as_workdays:
+            raise ValueError(
+                f"make-up workdays must fall on a weekend: {[d.isoformat() for d in weekdays_as_workdays]}"
+            )
+        return self
+
+
+class DayInfo(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    day: dt.date
+    working: bool
+    official: bool
+    name: str | None = None
+
+
+@lru_cache(maxsize=64)
+def _library_covers(year: int) -> bool:
+    try:
+        chinese_calendar.is_workday(dt.date(year, 6, 1))
+    except NotImplementedError:
+        return False
+    return True
+
+
+@lru_cache(maxsize=64)
+def _fixed_statutory_holidays(year: int) -> dict[dt.date, str]:
+    """全国年节及纪念日放假办法 days for a year without an official schedule (no 调休)."""
+    days = holidays.country_holidays("CN", years=[year], observed=False)
+    return {d: str(n) for d, n in days.items() if not str(n).startswith("Day off")}
+
+
+class LegalCalendar:
+    """Working-day calendar with explicit provenance for every answer."""
+
+    def __init__(self, overrides: Iterable[CalendarOverride] = ()) -> None:
+        self._overrides: dict[int, CalendarOverride] = {}
+        for override in overrides:
+            self._overrides[override.year] = override
+        self._override_holidays = {d for o in self._overrides.values() for d in o.holidays}
+        self._override_workdays = {d for o in self._overrides.values() for d in o.workdays}
+
+    @property
+    def overrides(self) -> tuple[CalendarOverride, ...]:
+        return tuple(self._overrides[y] for y in sorted(self._overrides))
+
+    def with_overrides(self, overrides: Iterable[CalendarOverride]) -> LegalCalendar:
+        """A new calendar where the given years replace what this one knew."""
+        merged = dict(self._overrides)
+        merged.update({o.year: o for o in overrides})
+        return LegalCalendar(merged.values())
+
+    def is_official(self, year: int) -> bool:
+        """True when the year's schedule comes from an official notice (loaded or in the library)."""
+        return year in self._overrides or _library_covers(year)
+
+    def official_years(self) -> tuple[int, int | None]:
+        """(first, last) official year known; last is None only if nothing is official."""
+        last = max((y for y in range(2004, 2200) if self.is_official(y)), default=None)
+        return 2004, last
+
+    def day(self, day: dt.date) -> DayInfo:
+        year = day.year
+        if year in self._overrides:
+            if day in self._override_holidays:
+                return DayInfo(day=day, working=False, official=True, name="holiday")
+            if day in self._override_workdays:
+                return DayInfo(day=day, working=True, official=True, name="调休 workday")
+            return DayInfo(day=day, working=day.weekday() < 5, official=True)
+        if _library_covers(year):
+            on_holiday, name = chinese_calendar.get_holiday_detail(day)
+            working = chinese_calendar.is_workday(day)
+            return DayInfo(day=day, working=bool(working), official=True, name=name if on_holiday else None)
+        fixed = _fixed_statutory_holidays(year).get(day)
+        if fixed is not None:
+            return DayInfo(day=day, working=False, official=False, name=fixed)
+        return DayInfo(day=day, working=day.weekday() < 5, official=False)
+
+    def is_working_day(self, day: dt.date) -> bool:
+        return self.day(day).working

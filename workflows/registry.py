@@ -1,0 +1,3 @@
+"""Every workflow class the worker hosts."""
+
+WORKFLOWS: list[type] = []
