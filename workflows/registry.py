@@ -1,3 +1,5 @@
 """Every workflow class the worker hosts."""
 
-WORKFLOWS: list[type] = []
+from workflows.deadline_watch import DeadlineWatchWorkflow
+
+WORKFLOWS: list[type] = [DeadlineWatchWorkflow]

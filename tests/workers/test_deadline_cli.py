@@ -79,7 +79,7 @@ def test_loading_an_official_schedule_clears_provisional(tmp_path: Path) -> None
         "holidays: [2027-01-01, 2027-01-02, 2027-01-03]\nworkdays: []\n",
         encoding="utf-8",
     )
-    loaded = runner.invoke(app, ["calendar", "load", str(schedule)])
+    loaded = runner.invoke(app, ["calendar", "load", "--no-notify", str(schedule)])
     assert loaded.exit_code == 0, loaded.output
     assert "loaded 2027: 3 holidays" in loaded.output
     after = runner.invoke(app, ["deadline", "T07", "--from", "2026-12-28T10:00+08:00", "--json"])
