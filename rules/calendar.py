@@ -48,9 +48,7 @@ class CalendarOverride(BaseModel):
                 raise ValueError(f"{day.isoformat()} is not in year {self.year}")
         both = set(self.holidays) & set(self.workdays)
         if both:
-            raise ValueError(
-                f"days listed as both holiday and workday: {sorted(d.isoformat() for d in both)}"
-            )
+            raise ValueError(f"days listed as both holiday and workday: {sorted(d.isoformat() for d in both)}")
         weekdays_as_workdays = [d for d in self.workdays if d.weekday() < 5]
         if weekdays_as_workdays:
             raise ValueError(

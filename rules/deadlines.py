@@ -70,20 +70,15 @@ def _granted_extensions(rule: TimerRule, extensions: int | Sequence[int]) -> tup
         if extensions < 0:
             raise RuleError(f"the number of extensions must not be negative (got {extensions})")
         if extensions > rule.max_extensions:
-            raise RuleError(
-                f"{rule.code} allows at most {rule.max_extensions} extension(s); {extensions} requested"
-            )
+            raise RuleError(f"{rule.code} allows at most {rule.max_extensions} extension(s); {extensions} requested")
         return tuple(e.length for e in rule.extensions[:extensions])
     granted = tuple(extensions)
     if len(granted) > rule.max_extensions:
-        raise RuleError(
-            f"{rule.code} allows at most {rule.max_extensions} extension(s); {len(granted)} given"
-        )
+        raise RuleError(f"{rule.code} allows at most {rule.max_extensions} extension(s); {len(granted)} given")
     for days, allowed in zip(granted, rule.extensions, strict=False):
         if not 0 < days <= allowed.length:
             raise RuleError(
-                f"{rule.code} extension by {allowed.approver} may be 1–{allowed.length} "
-                f"{rule.unit.value}; got {days}"
+                f"{rule.code} extension by {allowed.approver} may be 1–{allowed.length} {rule.unit.value}; got {days}"
             )
     return granted
 

@@ -80,9 +80,7 @@ def roll_forward(cal: LegalCalendar, day: dt.date) -> DayCount:
         if info.working:
             break
         day += dt.timedelta(days=1)
-    return DayCount(
-        last_day=day, provisional=provisional, rolled_over_from=original if day != original else None
-    )
+    return DayCount(last_day=day, provisional=provisional, rolled_over_from=original if day != original else None)
 
 
 def add_calendar_days(cal: LegalCalendar, start: dt.date, n: int) -> DayCount:

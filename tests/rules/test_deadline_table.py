@@ -44,9 +44,7 @@ def test_the_shipped_table_is_valid() -> None:
             "only limit timers",
         ),
         (
-            mutated(
-                "T12", variants={"Shanghai": {"length": 60, "unit": "CD", "note": "n", "legal_basis": "b"}}
-            ),
+            mutated("T12", variants={"Shanghai": {"length": 60, "unit": "CD", "note": "n", "legal_basis": "b"}}),
             "snake_case",
         ),
         (mutated("T03", confidence="sure"), "T03.confidence"),

@@ -42,9 +42,7 @@ def test_working_days_counted_back_give_n(start: dt.date, n: int) -> None:
 
 
 @given(starts, st.integers(min_value=1, max_value=400))
-def test_calendar_day_periods_end_on_the_first_working_day_on_or_after_start_plus_n(
-    start: dt.date, n: int
-) -> None:
+def test_calendar_day_periods_end_on_the_first_working_day_on_or_after_start_plus_n(start: dt.date, n: int) -> None:
     result = add_calendar_days(CAL, start, n)
     plain = start + dt.timedelta(days=n)
     assert result.last_day >= plain

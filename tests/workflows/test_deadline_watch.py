@@ -31,7 +31,7 @@ async def client(time_skipping_env: WorkflowEnvironment) -> AsyncIterator[Client
 
 
 def watch(code: str, start: dt.datetime, **clock: object) -> WatchInput:
-    return WatchInput(subject="test", clock=ClockSpec(code=code, start=start, **clock))  # type: ignore[arg-type]
+    return WatchInput(subject="test", clock=ClockSpec(code=code, start=start, **clock))
 
 
 async def test_a_provisional_deadline_is_recomputed_when_the_schedule_is_published(client: Client) -> None:
