@@ -1,13 +1,37 @@
 """The `zhifa` console script: one Typer app, each command group in its own module."""
 
+import logging
+import os
+import sys
+
 import typer
 
 from workers import deadline_cmd
+from workers.db_cmd import db_app
+from workers.devstack import dev
+from workers.worker import worker
 
 app = typer.Typer(help="zhifa — 城市管理综合执法监管平台", no_args_is_help=True)
 app.command("deadline")(deadline_cmd.deadline)
 app.add_typer(deadline_cmd.calendar_app, name="calendar")
+app.command("dev")(dev)
+app.command("worker")(worker)
+app.add_typer(db_app, name="db")
 
 
 def main() -> None:
-    app()
+    code: int | str | None = 0
+    try:
+        app()
+    except SystemExit as done:
+        code = done.code
+    # The Temporal client's Rust threads can outlive the event loop and abort CPython's
+    # finalisation ("PyGILState_Release … must be current", temporalio/sdk-python#300), turning
+    # a clean stop into SIGABRT. Every command has finished its work here: flush and leave.
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    if isinstance(code, str):
+        print(code, file=sys.stderr, flush=True)
+        code = 1
+    os._exit(code or 0)
