@@ -19,10 +19,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-import chinese_calendar
+import chinese_calendar.constants
 from holidays.countries.china import China
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -66,20 +65,15 @@ class DayInfo(BaseModel):
     name: str | None = None
 
 
-@lru_cache(maxsize=64)
-def _library_covers(year: int) -> bool:
-    try:
-        chinese_calendar.is_workday(dt.date(year, 6, 1))
-    except NotImplementedError:
-        return False
-    return True
+# The library's transcribed notices, read as data: its helper functions re-derive the covered
+# year range on every call, which made working-day counting a thousand times slower.
+_LIBRARY_HOLIDAYS: dict[dt.date, str] = {d: str(n) for d, n in chinese_calendar.constants.holidays.items()}
+_LIBRARY_WORKDAYS: dict[dt.date, str] = {d: str(n) for d, n in chinese_calendar.constants.workdays.items()}
 
 
 def _library_years() -> range:
-    first = last = 2004
-    while _library_covers(last + 1):
-        last += 1
-    return range(first, last + 1)
+    years = [d.year for d in _LIBRARY_HOLIDAYS]
+    return range(min(years), max(years) + 1)
 
 
 LIBRARY_YEARS = _library_years()
@@ -122,7 +116,7 @@ class LegalCalendar:
 
     def is_official(self, year: int) -> bool:
         """True when the year's schedule comes from an official notice (loaded or in the library)."""
-        return year in self._overrides or _library_covers(year)
+        return year in self._overrides or year in LIBRARY_YEARS
 
     def day(self, day: dt.date) -> DayInfo:
         year = day.year
@@ -132,10 +126,12 @@ class LegalCalendar:
             if day in self._override_workdays:
                 return DayInfo(day=day, working=True, official=True, name="调休 workday")
             return DayInfo(day=day, working=day.weekday() < 5, official=True)
-        if _library_covers(year):
-            on_holiday, name = chinese_calendar.get_holiday_detail(day)
-            working = chinese_calendar.is_workday(day)
-            return DayInfo(day=day, working=bool(working), official=True, name=name if on_holiday else None)
+        if year in LIBRARY_YEARS:
+            if day in _LIBRARY_HOLIDAYS:
+                return DayInfo(day=day, working=False, official=True, name=_LIBRARY_HOLIDAYS[day])
+            if day in _LIBRARY_WORKDAYS:
+                return DayInfo(day=day, working=True, official=True, name="调休 workday")
+            return DayInfo(day=day, working=day.weekday() < 5, official=True)
         if year not in SUPPORTED_YEARS:
             raise RuleError(f"{day.isoformat()} is outside the supported calendar years 2000–2100")
         fixed = _FIXED_HOLIDAYS.get(day)
