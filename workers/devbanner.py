@@ -26,7 +26,7 @@ def sign_in_rows(report: SeedReport) -> list[Row]:
                 )
             )
     for key in report.api_keys:
-        rows.append(("Integrator key", f"{key.key}  (Authorization: Bearer <key>; {key.name})"))
+        rows.append(("Integrator key", f"{key.key}  (header X-API-Key; {key.name})"))
     return rows or [("Sign in", "the database already had its users; demo credentials unchanged")]
 
 
