@@ -15,7 +15,7 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from rules.conditions import ORDER_OPS as ORDER_OPS
 from rules.conditions import Condition as Condition
@@ -25,8 +25,8 @@ from rules.conditions import Op as Op
 from rules.conditions import Scalar as Scalar
 from rules.conditions import check_condition, check_tier_ranges
 from rules.conditions import value_matches as value_matches
-from rules.data_files import load_yaml
-from rules.errors import RuleDataError, UnknownPartyType, UnknownViolationCode
+from rules.data_files import load_yaml, validate_data
+from rules.errors import UnknownPartyType, UnknownViolationCode
 
 SNAKE = r"^[a-z][a-z0-9_]*$"
 
@@ -328,21 +328,7 @@ _NO_FACT = FactDef(type=FactType.STRING, name="-")
 
 def parse_catalogue(raw: Any, source: str = "violations.yaml") -> Catalogue:
     """Validate raw YAML data; every error names the violation code and the offending field."""
-    try:
-        return Catalogue.model_validate(raw)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = list(err["loc"])
-            where = ".".join(str(p) for p in loc)
-            if len(loc) >= 2 and loc[0] == "violations" and isinstance(loc[1], int) and isinstance(raw, dict):
-                entries = raw.get("violations") or []
-                if loc[1] < len(entries) and isinstance(entries[loc[1]], dict):
-                    code = entries[loc[1]].get("code", f"#{loc[1] + 1}")
-                    where = ".".join([str(code), *(str(p) for p in loc[2:])])
-            message = str(err["msg"]).removeprefix("Value error, ")
-            problems.append(f"{where}: {message}" if where else message)
-        raise RuleDataError(f"{source} is invalid: " + "; ".join(problems)) from exc
+    return validate_data(Catalogue, raw, "violations", source)
 
 
 @lru_cache(maxsize=1)

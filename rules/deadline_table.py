@@ -10,10 +10,10 @@ from enum import StrEnum
 from functools import lru_cache
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from rules.data_files import load_yaml
-from rules.errors import RuleDataError, UnknownTimerCode
+from rules.data_files import load_yaml, validate_data
+from rules.errors import UnknownTimerCode
 from rules.periods import Unit
 
 REQUIRED_CODES = tuple(f"T{n:02d}" for n in range(1, 27))  # REFERENCE §1.3
@@ -142,20 +142,7 @@ class TimerTable(_Frozen):
 
 def parse_timer_table(raw: Any, source: str = "deadlines.yaml") -> TimerTable:
     """Validate raw YAML data; errors name the timer code and the offending field."""
-    try:
-        return TimerTable.model_validate(raw)
-    except ValidationError as exc:
-        problems = []
-        for err in exc.errors():
-            loc = list(err["loc"])
-            where = ".".join(str(p) for p in loc)
-            if len(loc) >= 2 and loc[0] == "timers" and isinstance(loc[1], int) and isinstance(raw, dict):
-                timers = raw.get("timers") or []
-                if loc[1] < len(timers) and isinstance(timers[loc[1]], dict):
-                    code = timers[loc[1]].get("code", f"#{loc[1] + 1}")
-                    where = ".".join([str(code), *(str(p) for p in loc[2:])])
-            problems.append(f"{where}: {err['msg']}")
-        raise RuleDataError(f"{source} is invalid: " + "; ".join(problems)) from exc
+    return validate_data(TimerTable, raw, "timers", source)
 
 
 @lru_cache(maxsize=1)
