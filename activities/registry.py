@@ -3,4 +3,6 @@
 from collections.abc import Callable
 from typing import Any
 
-ACTIVITIES: list[Callable[..., Any]] = []
+from activities.projections import project_case
+
+ACTIVITIES: list[Callable[..., Any]] = [project_case]

@@ -120,3 +120,31 @@ class UnknownJurisdiction(RuleError):
     def __init__(self, jurisdiction: str, known: list[str]) -> None:
         super().__init__(f"no procedure thresholds for jurisdiction {jurisdiction!r}; known: {', '.join(known)}")
         self.jurisdiction = jurisdiction
+
+
+# --- task catalogue (rules/task_catalogue.py): what the case workflow's Update validator refuses ---
+
+
+class UnknownTaskKind(RuleError):
+    def __init__(self, kind: str, known: list[str]) -> None:
+        super().__init__(f"unknown task kind {kind!r}; known kinds: {', '.join(known)}")
+        self.kind = kind
+
+
+class OutcomeNotAllowed(RuleError):
+    def __init__(self, kind: str, outcome: str, allowed: list[str]) -> None:
+        super().__init__(f"task {kind}: outcome {outcome!r} is not allowed; allowed outcomes: {', '.join(allowed)}")
+        self.kind = kind
+        self.outcome = outcome
+        self.allowed = allowed
+
+
+class FormInvalid(RuleError):
+    """The form does not match the outcome's JSON Schema; `problems` lists each one with its path."""
+
+    def __init__(self, kind: str, outcome: str, problems: list[str]) -> None:
+        count = f"{len(problems)} problem{'s' if len(problems) != 1 else ''}"
+        super().__init__(f"task {kind}, outcome {outcome!r}: the form has {count}: " + "; ".join(problems))
+        self.kind = kind
+        self.outcome = outcome
+        self.problems = problems

@@ -6,13 +6,16 @@ the process with a clear message instead of failing mid-case.
 
 from rules.catalogue import load_catalogue
 from rules.deadline_table import load_timer_table
+from rules.task_catalogue import load_task_catalogue
 
 
 def load_rules() -> str:
-    """Validate the timer table and the violation catalogue; return a one-line summary."""
+    """Validate the timer table, the violation catalogue and the task catalogue; return a summary."""
     table = load_timer_table()
     catalogue = load_catalogue()
+    tasks = load_task_catalogue()
     return (
         f"timer table {table.version} ({len(table.timers)} timers), "
-        f"violation catalogue {catalogue.version} ({len(catalogue.violations)} violations)"
+        f"violation catalogue {catalogue.version} ({len(catalogue.violations)} violations), "
+        f"task catalogue ({len(tasks)} task kinds)"
     )

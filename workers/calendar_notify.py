@@ -10,7 +10,7 @@ from temporalio.client import Client
 from rules.calendar import CalendarOverride
 from workflows.statutory_clock import CALENDAR_UPDATED_SIGNAL
 
-CALENDAR_AWARE_WORKFLOWS = ("DeadlineWatchWorkflow",)
+CALENDAR_AWARE_WORKFLOWS = ("EnforcementCaseWorkflow", "DeadlineWatchWorkflow")
 
 
 async def notify_running(client: Client, overrides: list[CalendarOverride]) -> int:

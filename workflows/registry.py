@@ -1,5 +1,6 @@
 """Every workflow class the worker hosts."""
 
+from workflows.case.workflow import EnforcementCaseWorkflow
 from workflows.deadline_watch import DeadlineWatchWorkflow
 
-WORKFLOWS: list[type] = [DeadlineWatchWorkflow]
+WORKFLOWS: list[type] = [EnforcementCaseWorkflow, DeadlineWatchWorkflow]

@@ -7,7 +7,18 @@ them per run nor trips over module-level code such as dateutil's `time.localtime
 
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
-PASSTHROUGH_MODULES = ("rules", "chinese_calendar", "holidays", "dateutil", "yaml", "pydantic", "pydantic_core")
+PASSTHROUGH_MODULES = (
+    "rules",
+    "chinese_calendar",
+    "holidays",
+    "dateutil",
+    "yaml",
+    "pydantic",
+    "pydantic_core",
+    "jsonschema",
+    "referencing",
+    "rpds",
+)
 
 WORKFLOW_RUNNER = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules(*PASSTHROUGH_MODULES)

@@ -24,7 +24,17 @@ from core.db import (
 )
 from core.models import Jurisdiction, JurisdictionLevel, Role, User, jurisdiction_path
 
-APP_TABLES = {"jurisdiction", "app_user", "api_key", "violation_type"}
+APP_TABLES = {
+    "jurisdiction",
+    "app_user",
+    "api_key",
+    "violation_type",
+    "case_record",
+    "case_task",
+    "case_task_role",
+    "case_deadline",
+    "case_event",
+}
 SQUARE = {"type": "Polygon", "coordinates": [[[120.0, 30.0], [120.1, 30.0], [120.1, 30.1], [120.0, 30.0]]]}
 
 

@@ -12,6 +12,7 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Replayer, Worker
 
 from rules.calendar import SHANGHAI, CalendarOverride
+from tests.conftest import BIN
 from workflows.deadline_watch import DeadlineWatchWorkflow, WatchInput, WatchState
 from workflows.sandbox import WORKFLOW_RUNNER
 from workflows.statutory_clock import CALENDAR_UPDATED_SIGNAL, ClockSpec
@@ -20,8 +21,18 @@ TASK_QUEUE = "test-deadline-watch"
 
 
 @pytest.fixture
-async def client(time_skipping_env: WorkflowEnvironment) -> AsyncIterator[Client]:
-    config = time_skipping_env.client.config()
+async def own_env() -> AsyncIterator[WorkflowEnvironment]:
+    """A server of this test's own: its clock starts at today, whatever other tests skipped to."""
+    env = await WorkflowEnvironment.start_time_skipping(test_server_existing_path=str(BIN / "temporal-test-server"))
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture
+async def client(own_env: WorkflowEnvironment) -> AsyncIterator[Client]:
+    config = own_env.client.config()
     config["data_converter"] = pydantic_data_converter
     client = Client(**config)
     async with Worker(
@@ -57,14 +68,14 @@ async def test_a_provisional_deadline_is_recomputed_when_the_schedule_is_publish
     await Replayer(workflows=[DeadlineWatchWorkflow], data_converter=pydantic_data_converter).replay_workflow(history)
 
 
-async def test_the_timer_fires_at_the_statutory_instant(client: Client, time_skipping_env: WorkflowEnvironment) -> None:
-    start = await time_skipping_env.get_current_time()
+async def test_the_timer_fires_at_the_statutory_instant(client: Client, own_env: WorkflowEnvironment) -> None:
+    start = await own_env.get_current_time()
     handle = await client.start_workflow(
         DeadlineWatchWorkflow.run, watch("T05", start), id=f"watch-{uuid.uuid4()}", task_queue=TASK_QUEUE
     )
     result = await handle.result()
     assert result.outcome == "release"  # T05: not approved within 24 h → release
-    assert await time_skipping_env.get_current_time() >= start + dt.timedelta(hours=24)
+    assert await own_env.get_current_time() >= start + dt.timedelta(hours=24)
 
 
 async def test_the_act_done_in_time_stops_the_clock(client: Client) -> None:

@@ -1,0 +1,76 @@
+"""A time-skipping Temporal server per test, a worker hosting the case workflow with the real
+projection activity, and the real PostgreSQL (a fresh schema) behind it."""
+
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import pytest
+from temporalio.client import Client
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
+
+from activities.registry import ACTIVITIES
+from core.db import dispose_engines, migrate
+from core.settings import get_settings
+from rules.startup import load_rules
+from tests.conftest import BIN
+from tests.workflows.case.driver import CaseDriver
+from workflows.case.model import CaseInput
+from workflows.case.workflow import EnforcementCaseWorkflow
+from workflows.sandbox import WORKFLOW_RUNNER
+
+TASK_QUEUE = "test-cases"
+
+
+@pytest.fixture
+def case_db(pg_schema_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The projection activity writes to a fresh, migrated PostgreSQL schema."""
+    migrate(pg_schema_url)
+    monkeypatch.setenv("ZHIFA_DATABASE_URL", pg_schema_url)
+    get_settings.cache_clear()
+    load_rules()  # as the worker does at start-up: nothing is read from disk inside a workflow
+    try:
+        yield pg_schema_url
+    finally:
+        dispose_engines()
+        get_settings.cache_clear()
+
+
+@pytest.fixture
+async def case_env(case_db: str) -> AsyncIterator[tuple[WorkflowEnvironment, Client]]:
+    env = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=str(Path(BIN) / "temporal-test-server")
+    )
+    config = env.client.config()
+    config["data_converter"] = pydantic_data_converter
+    client = Client(**config)
+    try:
+        with ThreadPoolExecutor(4) as executor:
+            async with Worker(
+                client,
+                task_queue=TASK_QUEUE,
+                workflows=[EnforcementCaseWorkflow],
+                activities=ACTIVITIES,
+                activity_executor=executor,
+                workflow_runner=WORKFLOW_RUNNER,
+            ):
+                yield env, client
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture
+def start_case(case_env: tuple[WorkflowEnvironment, Client]) -> Any:
+    env, client = case_env
+
+    async def start(case: CaseInput) -> CaseDriver:
+        handle = await client.start_workflow(
+            EnforcementCaseWorkflow.run, case, id=f"{case.case_id}-{uuid.uuid4().hex[:4]}", task_queue=TASK_QUEUE
+        )
+        return CaseDriver(env, handle)
+
+    return start

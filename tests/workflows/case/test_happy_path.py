@@ -1,0 +1,60 @@
+"""A whole ordinary-procedure case, lead to closing, driven by Updates and Signals; the SQL
+projections follow it."""
+
+import datetime as dt
+from decimal import Decimal
+
+import sqlalchemy as sa
+from sqlmodel import Session, select
+
+from core.case_tables import CaseEventRow, CaseRecord, CaseTask
+from core.db import get_engine
+from core.inbox import inbox
+from tests.workflows.case import forms
+from tests.workflows.case.driver import HEAD1, OFFICER1, OFFICER2, case_input
+from workflows.case.events import PartyEvent, Payment
+from workflows.case.model import Stage
+from workflows.case.workflow import EnforcementCaseWorkflow
+
+
+async def test_an_ordinary_case_from_lead_to_closing(start_case, case_db) -> None:  # type: ignore[no-untyped-def]
+    case = await start_case(case_input(dt.datetime.now(dt.UTC), violation_code="street_vending_jiaxing"))
+    now = await case.env.get_current_time()
+
+    await case.complete("verify_lead", OFFICER1, "established", forms.established(now))
+    await case.complete("approve_filing", HEAD1, "approve", forms.FILING)
+    state = await case.state()
+    assert state.summary.stage is Stage.INVESTIGATION
+    assert state.summary.filed_at is not None
+    case_clock = next(d for d in state.deadlines if d.code == "T06")
+    assert case_clock.status.value == "running"
+
+    await case.complete("investigate", OFFICER1, "report", forms.report("300"))
+    await case.complete(
+        "serve_prior_notice", OFFICER2, "served", forms.served(now, document_no="告〔2026〕1号", hearing_right=False)
+    )
+    await case.handle.signal(
+        EnforcementCaseWorkflow.party_event, PartyEvent(kind="waive_statement", at=now, text="放弃陈述申辩")
+    )
+    await case.complete("decide", HEAD1, "penalty", forms.decision("300"))
+    await case.complete("serve_decision", OFFICER1, "served", forms.served(now, document_no="罚〔2026〕1号"))
+    await case.task("confirm_payment")
+    await case.handle.signal(
+        EnforcementCaseWorkflow.payment_confirmed, Payment(amount_yuan=Decimal("300"), paid_at=now, reference="bank-1")
+    )
+    await case.complete("approve_closing", HEAD1, "approve", forms.CLOSING)
+
+    summary = await case.handle.result()
+    assert (summary.stage, summary.result) == (Stage.CLOSED, "paid")
+
+    with Session(get_engine()) as session:
+        record = session.get(CaseRecord, summary.case_id)
+        assert record is not None and (record.stage, record.result) == ("closed", "paid")
+        tasks = session.exec(select(CaseTask).where(CaseTask.case_id == summary.case_id)).all()
+        assert {t.kind for t in tasks} >= {"verify_lead", "approve_filing", "investigate", "decide", "approve_closing"}
+        assert all(t.status != "open" for t in tasks)
+        events = session.exec(select(CaseEventRow).where(CaseEventRow.case_id == summary.case_id)).all()
+        assert [e.seq for e in sorted(events, key=lambda e: e.seq)] == list(range(1, len(events) + 1))
+        assert inbox(session, jurisdiction_path="990100/990102/", roles=["officer"]) == []
+        count = session.execute(sa.text("select count(*) from case_event")).scalar_one()
+        assert count == len(events)

@@ -1,0 +1,65 @@
+"""决定 decision: collective discussion for major cases, the head's decision, and the checks the
+law puts on it (处罚法 Arts. 44, 45, 57, 62; 住建 Arts. 26–29; 国办发〔2022〕27号 item 12)."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from rules.discretion import Deviation, check_fine
+    from rules.errors import RuleError
+    from workflows.case.context import CaseContext
+    from workflows.case.errors import refuse
+    from workflows.case.model import Stage, TaskCompletion
+    from workflows.case.tasks import StageCheck
+
+
+def _decision_lawful(ctx: CaseContext) -> StageCheck:
+    def check(completion: TaskCompletion) -> None:
+        if ctx.running("T07") and not ctx.inbox.has("waive_statement"):
+            raise refuse(
+                "LegalRule",
+                "the party's statement period (T07) has not run out and was not waived: no decision yet "
+                "(行政处罚法 第四十四条、第六十二条)",
+            )
+        if completion.outcome != "penalty":
+            return
+        penalty = completion.form.get("penalty", {}) or {}
+        amount = Decimal(str(penalty.get("fine_yuan", "0")))
+        proposed = ctx.proposed_amount()
+        if ctx.inbox.has("statement") and proposed is not None and amount > proposed:
+            raise refuse(
+                "LegalRule",
+                f"{amount} yuan is heavier than the {proposed} yuan proposed before the party's statement "
+                "(行政处罚法 第四十五条)",
+            )
+        if amount > 0:
+            _within_benchmark(ctx, completion, amount)
+
+    return check
+
+
+def _within_benchmark(ctx: CaseContext, completion: TaskCompletion, amount: Decimal) -> None:
+    """The fine must sit in the benchmark tier unless a deviation was approved and recorded."""
+    raw_deviation = completion.form.get("deviation")
+    party = ctx.case.party.type if ctx.case.party else "person"
+    try:
+        deviation = Deviation.model_validate(raw_deviation) if raw_deviation else None
+        check_fine(ctx.case.violation_code, party, ctx.benchmark_facts(), amount, deviation)
+    except RuleError as exc:
+        raise refuse("LegalRule", str(exc)) from exc
+    except ValueError as exc:  # a malformed deviation record
+        raise refuse("FormInvalid", f"form.deviation: {exc}") from exc
+
+
+async def decide(ctx: CaseContext, major: bool) -> TaskCompletion:
+    ctx.enter(Stage.DECISION)
+    if major:  # collective discussion by the agency's leaders (处罚法 Art. 57 para 2)
+        await ctx.step("collective_discussion")
+    decision = await ctx.step("decide", check=_decision_lawful(ctx))
+    ctx.decided_at = workflow.now()
+    ctx.decision = {"outcome": decision.outcome, **decision.form}
+    ctx.clocks.met("T06")
+    return decision

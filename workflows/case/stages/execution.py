@@ -1,0 +1,110 @@
+"""送达 service, 执行 execution and 结案 closing.
+
+Service within 7 WD of the decision (T11; public notice takes effect after 30 CD, T12). Payment
+within 15 CD of service (T15); after that a 3 %/day surcharge capped at the fine (T16), not
+counted while 复议 or 诉讼 is pending; a reminder (催告), then, once the litigation period (T18)
+has run, a 3-month window to apply to the court (T20). Closing within 15 WD of the closing
+event (T23). 处罚法 Arts. 61, 67, 72, 73; 强制法 Arts. 45, 53, 54; 住建 Arts. 31, 35–37.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from decimal import Decimal
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.case.clocks import Clock
+    from workflows.case.context import CaseContext
+    from workflows.case.model import Stage
+    from workflows.case.stages.forms import note_period_end
+    from workflows.case.stages.forms import served_at as served_instant
+    from workflows.statutory_clock import ClockSpec
+
+
+async def serve_decision(ctx: CaseContext) -> dt.datetime:
+    """Returns when the decision counts as served."""
+    ctx.enter(Stage.SERVICE)
+    assert ctx.decided_at is not None
+    served = await ctx.step("serve_decision", clock=ClockSpec(code="T11", start=ctx.decided_at))
+    served_at = await served_instant(ctx, served.form, "T12:decision")
+    ctx.record("decision_served", detail={"served_at": served_at.isoformat()})
+    return served_at
+
+
+def _noted(ctx: CaseContext) -> Callable[[Clock], None]:
+    return lambda clock: note_period_end(ctx, clock)
+
+
+async def execute(ctx: CaseContext, served_at: dt.datetime) -> str:
+    """Until the fine is paid or the court is asked to enforce it. Returns the execution result."""
+    ctx.enter(Stage.EXECUTION)
+    fine = ctx.fine_yuan()
+    if fine <= 0:
+        return "executed"  # a warning is executed by its service
+    ctx.clocks.start("T15", ClockSpec(code="T15", start=served_at), ctx.case.case_id, _payment_overdue(ctx))
+    ctx.clocks.start("T18", ClockSpec(code="T18", start=served_at), ctx.case.case_id, _open_court_window(ctx))
+    confirm = ctx.open_step("confirm_payment")
+    await workflow.wait_condition(
+        lambda: (
+            _settled(ctx, fine)
+            or ctx.tasks.completion(confirm.task_id) is not None
+            or ctx.enforcement_result is not None
+        )
+    )
+    if ctx.enforcement_result is not None:
+        ctx.tasks.cancel(confirm.task_id)
+        return ctx.enforcement_result
+    ctx.tasks.cancel(confirm.task_id)
+    for key in ("T15", "T16", "T18", "T19", "T20"):
+        ctx.clocks.met(key)
+    ctx.record("paid", detail={"fine_yuan": str(fine), "surcharge_yuan": str(ctx.surcharge_due())})
+    return "paid"
+
+
+def _settled(ctx: CaseContext, fine: Decimal) -> bool:
+    return bool(ctx.inbox.paid_yuan() >= fine + ctx.surcharge_due())
+
+
+def _payment_overdue(ctx: CaseContext) -> Callable[[Clock], None]:
+    """T15 ran out: the surcharge starts (T16) and the party is reminded (催告)."""
+
+    def overdue(clock: Clock) -> None:
+        ctx.record("payment_overdue", legal_basis=clock.clock.deadline.legal_basis)
+        ctx.clocks.start("T16", ClockSpec(code="T16", start=clock.clock.deadline.due_at), ctx.case.case_id, _noted(ctx))
+        ctx.spawn(_remind(ctx))
+
+    return overdue
+
+
+async def _remind(ctx: CaseContext) -> None:
+    reminder = await ctx.step("serve_reminder")
+    served_at = await served_instant(ctx, reminder.form, "T12:reminder")
+    ctx.clocks.start("T19", ClockSpec(code="T19", start=served_at), ctx.case.case_id, _noted(ctx))
+
+
+def _open_court_window(ctx: CaseContext) -> Callable[[Clock], None]:
+    """T18 ran out unchallenged: apply to the court within 3 months (T20), after the reminder's
+    10 WD wait (T19)."""
+
+    def open_window(clock: Clock) -> None:
+        ctx.spawn(_apply_to_court(ctx, clock.clock.deadline.due_at))
+
+    return open_window
+
+
+async def _apply_to_court(ctx: CaseContext, litigation_period_end: dt.datetime) -> None:
+    await workflow.wait_condition(lambda: "T19" in ctx.clocks and not ctx.running("T19"))
+    if _settled(ctx, ctx.fine_yuan()):
+        return
+    application = await ctx.step("apply_court_enforcement", clock=ClockSpec(code="T20", start=litigation_period_end))
+    ctx.enforcement_result = "enforcement_applied" if application.outcome == "applied" else "execution_terminated"
+
+
+async def close_case(ctx: CaseContext, result: str) -> None:
+    """The closing event starts T23; the head approves closing (结案审批表)."""
+    ctx.enter(Stage.CLOSING)
+    await ctx.step("approve_closing", clock=ClockSpec(code="T23", start=workflow.now()))
+    ctx.close(result, legal_basis="住房和城乡建设行政处罚程序规定 第三十一条")

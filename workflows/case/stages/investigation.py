@@ -1,0 +1,92 @@
+"""调查取证 investigation and 法制审核 legal review (处罚法 Arts. 42, 55, 58; 住建 Arts. 11, 16–25, 29, 30).
+
+Testing or appraisal (检测/检验/鉴定, 住建 Art. 18) and a suspended investigation (中止调查,
+Art. 30) stop the case clock T06 until the result is told to the party or the investigation resumes.
+"""
+
+from __future__ import annotations
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from workflows.case.context import CaseContext
+    from workflows.case.errors import refuse
+    from workflows.case.model import Stage, TaskCompletion
+    from workflows.case.stages.forms import instant
+    from workflows.case.tasks import StageCheck
+    from workflows.statutory_clock import ClockSpec
+
+
+def _two_certified_officers() -> StageCheck:
+    """Two different officers holding enforcement certificates, the reporter among them
+    (处罚法 Art. 42; 住建 Art. 11)."""
+
+    def check(completion: TaskCompletion) -> None:
+        if completion.outcome not in ("report", "not_established"):
+            return
+        officers = completion.form.get("officers", [])
+        ids = {o.get("user_id") for o in officers if isinstance(o, dict)}
+        if len(ids) < 2:
+            raise refuse("LegalRule", "the investigation needs two different officers (行政处罚法 第四十二条)")
+        if completion.actor.user_id not in ids:
+            raise refuse("LegalRule", f"{completion.actor.username} is not one of the investigating officers")
+        if not completion.actor.certificate_no:
+            raise refuse("LegalRule", f"{completion.actor.username} holds no enforcement certificate (执法证)")
+
+    return check
+
+
+async def investigate(ctx: CaseContext) -> TaskCompletion:
+    """Until the officers report (or find no violation); appraisal and suspension pause T06."""
+    ctx.enter(Stage.INVESTIGATION)
+    while True:
+        step = await ctx.step("investigate", check=_two_certified_officers())
+        if step.outcome == "commission_appraisal":
+            await _appraisal(ctx, step)
+        elif step.outcome == "request_suspension":
+            await _suspension(ctx)
+        else:
+            if step.outcome == "report":
+                ctx.proposal = dict(step.form)
+            return step
+
+
+async def _appraisal(ctx: CaseContext, commission: TaskCompletion) -> None:
+    began = instant(commission.form.get("commissioned_at"), "commissioned_at")
+    ctx.hold_case_clock("appraisal", began)
+    result = await ctx.step("record_appraisal")
+    ended = instant(result.form.get("notified_at") or result.form.get("ended_at"), "notified_at")
+    ctx.exclude_from_case_clock("appraisal", began, ended)
+
+
+async def _suspension(ctx: CaseContext) -> None:
+    approval = await ctx.step("approve_suspension")
+    if approval.outcome != "approve":
+        return
+    began = instant(approval.form.get("suspended_from"), "suspended_from")
+    ctx.hold_case_clock("suspension", began)
+    resumed = await ctx.step("resume_investigation")
+    ctx.exclude_from_case_clock("suspension", began, instant(resumed.form.get("resumed_at"), "resumed_at"))
+
+
+async def legal_review(ctx: CaseContext) -> TaskCompletion:
+    """Major cases: the legal reviewer answers within 10 WD of receiving the materials (T10)."""
+    ctx.enter(Stage.LEGAL_REVIEW)
+    return await ctx.step("legal_review", clock=ClockSpec(code="T10", start=workflow.now()))
+
+
+async def investigate_and_review(ctx: CaseContext) -> TaskCompletion:
+    """Investigate; a major case goes to legal review, which may send it back (supplement)."""
+    while True:
+        report = await investigate(ctx)
+        if report.outcome != "report" or not report.form.get("major", False):
+            return report
+        review = await legal_review(ctx)
+        if review.outcome == "supplement":
+            ctx.record("sent_back_for_supplement", task_id=review.task_id, actor=review.actor.username)
+            continue
+        if review.outcome == "correct":
+            ctx.record("corrected_by_legal_review", task_id=review.task_id, detail=review.form)
+        if review.outcome == "transfer":
+            return review
+        return report

@@ -1,0 +1,139 @@
+"""The task mechanism: every human step is a task the workflow opens and an Update completes.
+
+Validation happens twice, by design: the Update validator refuses bad completions before they
+enter history, and the handler checks again before acting, because two completions of one task
+can both pass their validators; the second then finds the task closed (409).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from rules.errors import FormInvalid, OutcomeNotAllowed, RuleError
+    from rules.task_catalogue import load_task_catalogue
+    from workflows.case.errors import refuse
+    from workflows.case.model import Stage, TaskCompletion, TaskStatus, TaskView
+
+# A stage's own legal check on a completion (two distinct officers, hearing notice, …): raises
+# `refuse("LegalRule", …)` to refuse. Must not change state: it also runs in the validator.
+StageCheck = Callable[[TaskCompletion], None]
+
+
+@dataclass
+class _Task:
+    view: TaskView
+    check: StageCheck | None = None
+    completion: TaskCompletion | None = None
+
+
+class TaskBook:
+    def __init__(self, case_id: str, on_change: Callable[[TaskView], None]) -> None:
+        self._case_id = case_id
+        self._tasks: dict[str, _Task] = {}
+        self._seq = 0
+        self._on_change = on_change
+
+    def open(
+        self,
+        kind: str,
+        jurisdiction_path: str,
+        *,
+        check: StageCheck | None = None,
+        escalation_of: str | None = None,
+    ) -> TaskView:
+        spec = load_task_catalogue().get(kind)
+        self._seq += 1
+        view = TaskView(
+            task_id=f"{self._case_id}/{self._seq:03d}-{kind}",
+            case_id=self._case_id,
+            kind=kind,
+            stage=Stage(spec.stage),
+            candidate_roles=spec.candidate_roles,
+            jurisdiction_path=jurisdiction_path,
+            created_at=workflow.now(),
+            allowed_outcomes=spec.allowed_outcomes,
+            form_schema=spec.completion_schema(),
+            deadline_code=spec.deadline_code,
+            legal_basis=spec.legal_basis,
+            escalation_of=escalation_of,
+        )
+        self._tasks[view.task_id] = _Task(view=view, check=check)
+        self._on_change(view)
+        return view
+
+    def get(self, task_id: str) -> TaskView:
+        return self._tasks[task_id].view
+
+    def open_tasks(self) -> list[TaskView]:
+        return [t.view for t in self._tasks.values() if t.view.status is TaskStatus.OPEN]
+
+    def all(self) -> list[TaskView]:
+        return [t.view for t in self._tasks.values()]
+
+    def update(self, task_id: str, **changes: object) -> TaskView:
+        task = self._tasks[task_id]
+        task.view = task.view.model_copy(update=changes)
+        self._on_change(task.view)
+        return task.view
+
+    def validate(self, completion: TaskCompletion) -> None:
+        """Refuse a completion that must not enter history. Reads state only."""
+        task = self._tasks.get(completion.task_id)
+        if task is None:
+            raise refuse("TaskNotFound", f"case {self._case_id} has no task {completion.task_id}")
+        view, actor = task.view, completion.actor
+        if view.status is not TaskStatus.OPEN:
+            raise refuse("TaskClosed", f"task {view.task_id} ({view.kind}) is already {view.status.value}")
+        if not set(actor.roles) & set(view.candidate_roles):
+            raise refuse(
+                "RoleNotAllowed",
+                f"{actor.username} ({', '.join(actor.roles)}) may not complete {view.kind}; "
+                f"it needs one of: {', '.join(view.candidate_roles)}",
+            )
+        if not actor.within(view.jurisdiction_path):
+            raise refuse(
+                "OutsideJurisdiction",
+                f"{actor.username} acts in {actor.jurisdiction_path}; "
+                f"task {view.task_id} is in {view.jurisdiction_path}",
+            )
+        try:
+            load_task_catalogue().get(view.kind).validate(completion.outcome, completion.form)
+        except OutcomeNotAllowed as exc:
+            raise refuse("OutcomeNotAllowed", str(exc)) from exc
+        except FormInvalid as exc:
+            raise refuse("FormInvalid", str(exc)) from exc
+        except RuleError as exc:
+            raise refuse("LegalRule", str(exc)) from exc
+        if task.check is not None:
+            task.check(completion)
+
+    def complete(self, completion: TaskCompletion) -> TaskView:
+        """The Update handler's act: check again, then record the completion."""
+        self.validate(completion)
+        task = self._tasks[completion.task_id]
+        task.completion = completion
+        return self.update(
+            completion.task_id,
+            status=TaskStatus.COMPLETED,
+            completed_at=workflow.now(),
+            completed_by=completion.actor.username,
+            outcome=completion.outcome,
+        )
+
+    def cancel(self, task_id: str) -> None:
+        if self._tasks[task_id].view.status is TaskStatus.OPEN:
+            self.update(task_id, status=TaskStatus.CANCELLED)
+
+    def completion(self, task_id: str) -> TaskCompletion | None:
+        return self._tasks[task_id].completion
+
+    async def wait(self, task_id: str) -> TaskCompletion:
+        """Until the task is completed (deadlines are watched by the clocks, not here)."""
+        task = self._tasks[task_id]
+        await workflow.wait_condition(lambda: task.completion is not None)
+        assert task.completion is not None
+        return task.completion

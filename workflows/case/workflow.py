@@ -1,0 +1,108 @@
+"""EnforcementCaseWorkflow: one 执法办案 case as a durable workflow.
+
+Officers and reviewers act through the `complete_task` Update (validated before it enters
+history); outside events arrive as Signals; `state` answers what the case looks like now.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+from typing import Any
+
+from pydantic import BaseModel
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from rules.calendar import CalendarOverride
+    from workflows.case.context import CaseContext
+    from workflows.case.events import PartyEvent, Payment, Remedy, excluded_days
+    from workflows.case.model import CaseEvent, CaseInput, CaseSummary, DeadlineView, TaskCompletion, TaskView
+    from workflows.case.process import enforcement_case
+    from workflows.statutory_clock import CALENDAR_UPDATED_SIGNAL
+
+
+class CaseState(BaseModel):
+    summary: CaseSummary
+    open_tasks: list[TaskView]
+    deadlines: list[DeadlineView]
+    decision: dict[str, Any] | None
+    events: list[CaseEvent]
+
+
+@workflow.defn
+class EnforcementCaseWorkflow:
+    @workflow.init
+    def __init__(self, case: CaseInput) -> None:
+        self.ctx = CaseContext(case)
+
+    @workflow.run
+    async def run(self, case: CaseInput) -> CaseSummary:
+        projector = asyncio.create_task(self.ctx.project_forever())
+        self.ctx.record("case_opened", detail={"source": case.source, "violation_code": case.violation_code})
+        await enforcement_case(self.ctx)
+        await self.ctx.drain()
+        projector.cancel()
+        return self.ctx.summary()
+
+    # --- officers and reviewers ---------------------------------------------------------------
+
+    @workflow.update
+    async def complete_task(self, completion: TaskCompletion) -> TaskView:
+        return self.ctx.complete(completion)
+
+    @complete_task.validator
+    def _check_completion(self, completion: TaskCompletion) -> None:
+        self.ctx.tasks.validate(completion)
+
+    # --- outside events -----------------------------------------------------------------------
+
+    @workflow.signal
+    def party_event(self, event: PartyEvent) -> None:
+        """A statement, a hearing request, or an express waiver, as received by the agency."""
+        window = {"statement": "T07", "waive_statement": "T07", "hearing_request": "T08", "waive_hearing": "T08"}
+        code = window.get(event.kind)
+        if code is None or not self.ctx.running(code):
+            self.ctx.record("party_event_outside_window", detail=event.model_dump(mode="json"))
+            return
+        self.ctx.inbox.party.append(event)
+        self.ctx.clocks.met(code)
+        self.ctx.record(f"party_{event.kind}", detail=event.model_dump(mode="json"))
+        if event.kind == "hearing_request" and self.ctx.running("T06"):
+            self.ctx.hold_case_clock("hearing", event.at)  # 住建 Art. 29 para 2
+
+    @workflow.signal
+    def payment_confirmed(self, payment: Payment) -> None:
+        self.ctx.inbox.payments.append(payment)
+        self.ctx.record("payment_received", detail=payment.model_dump(mode="json"))
+
+    @workflow.signal
+    def remedy(self, remedy: Remedy) -> None:
+        """复议/诉讼 filed or ended: the surcharge does not run meanwhile (处罚法 Art. 73 para 3)."""
+        was_pending = self.ctx.inbox.remedy_pending()
+        self.ctx.inbox.remedies.append(remedy)
+        if was_pending and not self.ctx.inbox.remedy_pending() and self.ctx.running("T16"):
+            filed = next(r.at for r in reversed(self.ctx.inbox.remedies) if r.state == "filed")
+            self.ctx.clocks.pause("T16", excluded_days(filed, remedy.at))
+        self.ctx.record(f"{remedy.kind}_{remedy.state}", detail=remedy.model_dump(mode="json"))
+
+    @workflow.signal(name=CALENDAR_UPDATED_SIGNAL)
+    def calendar_updated(self, overrides: list[CalendarOverride]) -> None:
+        self.ctx.clocks.apply_calendar(overrides)
+        self.ctx.record("calendar_updated", detail={"years": [o.year for o in overrides]})
+
+    # --- what the case looks like ---------------------------------------------------------------
+
+    @workflow.query
+    def state(self) -> CaseState:
+        return CaseState(
+            summary=self.ctx.summary(),
+            open_tasks=self.ctx.tasks.open_tasks(),
+            deadlines=self.ctx.deadlines(),
+            decision=self.ctx.decision,
+            events=self.ctx.events,
+        )
+
+    @workflow.query
+    def now(self) -> dt.datetime:
+        return workflow.now()
