@@ -17,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.calendar import CalendarOverride
     from workflows.case.context import CaseContext
     from workflows.case.events import PartyEvent, Payment, Remedy, excluded_days
+    from workflows.case.extensions import ExtensionRequest, open_request, validate_request
     from workflows.case.model import CaseEvent, CaseInput, CaseSummary, DeadlineView, TaskCompletion, TaskView
     from workflows.case.process import enforcement_case
     from workflows.statutory_clock import CALENDAR_UPDATED_SIGNAL
@@ -54,6 +55,16 @@ class EnforcementCaseWorkflow:
     @complete_task.validator
     def _check_completion(self, completion: TaskCompletion) -> None:
         self.ctx.tasks.validate(completion)
+
+    @workflow.update
+    async def request_extension(self, request: ExtensionRequest) -> TaskView:
+        """Ask for a statutory extension (T01, T06); opens an approve_extension task."""
+        validate_request(self.ctx, request)
+        return open_request(self.ctx, request)
+
+    @request_extension.validator
+    def _check_extension(self, request: ExtensionRequest) -> None:
+        validate_request(self.ctx, request)
 
     # --- outside events -----------------------------------------------------------------------
 

@@ -10,6 +10,7 @@ from sqlmodel import Session, select
 from core.case_tables import CaseEventRow, CaseRecord, CaseTask
 from core.db import get_engine
 from core.inbox import inbox
+from rules.deadlines import compute_deadline
 from tests.workflows.case import forms
 from tests.workflows.case.driver import HEAD1, OFFICER1, OFFICER2, case_input
 from workflows.case.events import PartyEvent, Payment
@@ -58,3 +59,36 @@ async def test_an_ordinary_case_from_lead_to_closing(start_case, case_db) -> Non
         assert inbox(session, jurisdiction_path="990100/990102/", roles=["officer"]) == []
         count = session.execute(sa.text("select count(*) from case_event")).scalar_one()
         assert count == len(events)
+
+
+async def test_the_case_clock_is_extended_twice_by_the_right_approvers(start_case) -> None:  # type: ignore[no-untyped-def]
+    from workflows.case.extensions import ExtensionRequest
+
+    case = await start_case(case_input(dt.datetime.now(dt.UTC), violation_code="street_vending_jiaxing"))
+    now = await case.env.get_current_time()
+    await case.complete("verify_lead", OFFICER1, "established", forms.established(now))
+    await case.complete("approve_filing", HEAD1, "approve", forms.FILING)
+    before = next(d for d in (await case.state()).deadlines if d.code == "T06")
+
+    ask = ExtensionRequest(actor=OFFICER1, clock="T06", reason="案情复杂")
+    await case.handle.execute_update(EnforcementCaseWorkflow.request_extension, ask)
+    first = {"days": 30, "reason": "案情复杂", "approval": "agency_head", "record_ref": "YQ-1"}
+    refusal = await case.refused("approve_extension", HEAD1, "approve", {**first, "days": 31})
+    assert "at most 30" in str(refusal)
+    await case.complete("approve_extension", HEAD1, "approve", first)
+
+    await case.handle.execute_update(EnforcementCaseWorkflow.request_extension, ask)
+    second = {"days": 60, "reason": "仍需调查", "approval": "agency_head", "record_ref": "YQ-2"}
+    refusal = await case.refused("approve_extension", HEAD1, "approve", second)
+    assert "collective_discussion" in str(refusal)
+    attendees = ["u-head1", "u-head2", "u-head3"]
+    await case.complete(
+        "approve_extension", HEAD1, "approve", {**second, "approval": "collective_discussion", "attendees": attendees}
+    )
+
+    after = next(d for d in (await case.state()).deadlines if d.code == "T06")
+    assert after.extensions == (30, 60)
+    assert after.due_at == compute_deadline("T06", before.start, extensions=[30, 60]).due_at
+    assert after.due_at > before.due_at
+    investigate = await case.task("investigate")
+    assert investigate.due_at == after.due_at  # the step under the case clock carries its new due date
