@@ -1,6 +1,9 @@
 """`make bench`: run every benchmark in bench/ and print its numbers (recorded in bench/README.md)."""
 
-from bench import deadlines
+import asyncio
+
+from bench import cases, deadlines
 
 if __name__ == "__main__":
     deadlines.main()
+    asyncio.run(cases.main())
