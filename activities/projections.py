@@ -30,6 +30,7 @@ from temporalio.exceptions import ApplicationError
 
 from core.case_tables import CaseDeadline, CaseEventRow, CaseRecord, CaseTask, CaseTaskRole, table_of
 from core.db import get_engine
+from rules.task_catalogue import load_task_catalogue
 from workflows.case.model import CaseEvent, CaseSummary, DeadlineView, ProjectionBatch, TaskView
 
 NO_EVENTS_SEQ = -1
@@ -123,12 +124,17 @@ def task_row(task: TaskView, seq: int) -> Row:
         "completed_by": task.completed_by,
         "outcome": task.outcome,
         "allowed_outcomes": list(task.allowed_outcomes),
-        "form_schema": task.form_schema,
+        "form_schema": task.form_schema if task.form_schema is not None else _schema_of(task.kind),
         "deadline_code": task.deadline_code,
         "legal_basis": task.legal_basis,
         "escalation_of": task.escalation_of,
         "last_seq": seq,
     }
+
+
+def _schema_of(kind: str) -> dict[str, Any]:
+    """The task's form schema from the catalogue (the workflow carries only the kind)."""
+    return load_task_catalogue().get(kind).completion_schema()
 
 
 def deadline_row(case_id: str, deadline: DeadlineView, seq: int, at: datetime) -> Row:

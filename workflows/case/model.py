@@ -96,7 +96,11 @@ class TaskView(_Frozen):
     completed_by: str | None = None
     outcome: str | None = None
     allowed_outcomes: tuple[str, ...]
-    form_schema: dict[str, Any]
+    form_schema: dict[str, Any] | None = Field(
+        default=None,
+        description="JSON Schema of the completion body; the workflow keeps only the kind (history stays small) "
+        "and the projection fills it in from rules/data/tasks.yaml",
+    )
     deadline_code: str | None = None
     legal_basis: str | None = None
     escalation_of: str | None = Field(default=None, description="the overdue task this one supervises")

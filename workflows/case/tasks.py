@@ -56,7 +56,6 @@ class TaskBook:
             jurisdiction_path=jurisdiction_path,
             created_at=workflow.now(),
             allowed_outcomes=spec.allowed_outcomes,
-            form_schema=spec.completion_schema(),
             deadline_code=spec.deadline_code,
             legal_basis=spec.legal_basis,
             escalation_of=escalation_of,

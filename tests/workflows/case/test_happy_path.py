@@ -54,6 +54,10 @@ async def test_an_ordinary_case_from_lead_to_closing(start_case, case_db) -> Non
         tasks = session.exec(select(CaseTask).where(CaseTask.case_id == summary.case_id)).all()
         assert {t.kind for t in tasks} >= {"verify_lead", "approve_filing", "investigate", "decide", "approve_closing"}
         assert all(t.status != "open" for t in tasks)
+        # the inbox row carries the form's JSON Schema (from the catalogue; the workflow keeps only the kind)
+        assert all(t.form_schema["required"] == ["outcome", "form"] for t in tasks)
+        decide = next(t for t in tasks if t.kind == "decide")
+        assert "penalty" in decide.form_schema["properties"]["outcome"]["enum"]
         events = session.exec(select(CaseEventRow).where(CaseEventRow.case_id == summary.case_id)).all()
         assert [e.seq for e in sorted(events, key=lambda e: e.seq)] == list(range(1, len(events) + 1))
         assert inbox(session, jurisdiction_path="990100/990102/", roles=["officer"]) == []
