@@ -107,6 +107,18 @@ VALID: dict[tuple[str, str], dict[str, Any]] = {
         "commissioned_at": DT,
     },
     ("investigate", "request_suspension"): {"ground": "party_missing", "reason": "当事人下落不明"},
+    ("investigate", "preserve_evidence"): {
+        "approved_by": "u-head-1",
+        "approval_ref": "BC-1",
+        "preserved_at": DT,
+        "items": [{"name": "三轮车", "quantity": "1辆", "storage_place": "中队仓库"}],
+        "party_signed": True,
+    },
+    ("decide_preserved_evidence", "secured"): {"decided_at": DT, "decision_text": "处理决定"},
+    ("decide_preserved_evidence", "sent_for_appraisal"): {"decided_at": DT, "decision_text": "处理决定"},
+    ("decide_preserved_evidence", "compulsory_measure"): {"decided_at": DT, "decision_text": "处理决定"},
+    ("decide_preserved_evidence", "confiscation_procedure"): {"decided_at": DT, "decision_text": "处理决定"},
+    ("decide_preserved_evidence", "released"): {"decided_at": DT, "decision_text": "处理决定"},
     ("record_appraisal", "result_notified"): {
         "completed_at": DT,
         "result_summary": "超标",
@@ -257,6 +269,24 @@ INVALID: dict[tuple[str, str], tuple[dict[str, Any], str]] = {
         "form.appraisal_kind: must be one of",
     ),
     ("investigate", "request_suspension"): ({"ground": "party_missing"}, "form.reason: this field is required"),
+    ("investigate", "preserve_evidence"): (
+        {**VALID[("investigate", "preserve_evidence")], "items": []},
+        "form.items: ",
+    ),
+    ("decide_preserved_evidence", "secured"): ({"decided_at": DT}, "form.decision_text: this field is required"),
+    ("decide_preserved_evidence", "sent_for_appraisal"): (
+        {"decided_at": DT},
+        "form.decision_text: this field is required",
+    ),
+    ("decide_preserved_evidence", "compulsory_measure"): (
+        {"decided_at": DT},
+        "form.decision_text: this field is required",
+    ),
+    ("decide_preserved_evidence", "confiscation_procedure"): (
+        {"decided_at": DT},
+        "form.decision_text: this field is required",
+    ),
+    ("decide_preserved_evidence", "released"): ({"decided_at": DT}, "form.decision_text: this field is required"),
     ("record_appraisal", "result_notified"): (
         {**VALID[("record_appraisal", "result_notified")], "notified_at": "2026-11-03"},
         "form.notified_at: ",

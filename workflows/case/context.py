@@ -147,9 +147,10 @@ class CaseContext:
                 self.tasks.cancel(escalation.task_id)
         return completion
 
-    async def finish_step_quietly(self, task: TaskView) -> None:
-        """For a side step spawned beside the main line."""
-        await self.finish_step(task)
+    async def side_step(self, task: TaskView) -> None:
+        """A step beside the main line (T13 filing, T03 preservation): done, or lapsed and cancelled."""
+        if await self.tasks.wait_closed(task.task_id) is not None:
+            self.clocks.met(self.step_clock_key(task))
 
     async def step(
         self, kind: str, *, clock: ClockSpec | None = None, check: StageCheck | None = None
@@ -173,8 +174,16 @@ class CaseContext:
         return f"{task.deadline_code}:{task.task_id}"
 
     def _task_overdue(self, clock: Clock) -> None:
-        """A step's deadline passed with the step open: mark it, and 督办 one level up."""
+        """A step's deadline passed with the step open: mark it, and 督办 one level up — unless the
+        law says the measure simply lapses (T03: 先行登记保存措施自动解除)."""
         task = self.tasks.get(clock.subject)
+        deadline = clock.clock.deadline
+        if deadline.expiry_action == "lapse":
+            self.tasks.cancel(task.task_id)
+            self.record(
+                "measure_lapsed", task_id=task.task_id, detail={"code": deadline.code}, legal_basis=deadline.legal_basis
+            )
+            return
         self.tasks.update(task.task_id, overdue=True)
         self.overdue = True
         deadline = clock.clock.deadline

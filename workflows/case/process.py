@@ -61,6 +61,6 @@ async def on_the_spot(ctx: CaseContext, lead: TaskCompletion) -> None:
     ctx.record("on_the_spot_decision", actor=lead.actor.username, legal_basis="行政处罚法 第五十一条、第五十二条")
     # File the on-the-spot decision with the agency within 3 WD (T13) while payment runs.
     filing = ctx.open_step("file_on_the_spot_decision", clock=ClockSpec(code="T13", start=ctx.decided_at))
-    ctx.spawn(ctx.finish_step_quietly(filing))
+    ctx.spawn(ctx.side_step(filing))
     result = await execute(ctx, ctx.decided_at)
     await close_case(ctx, result)

@@ -130,6 +130,12 @@ class TaskBook:
     def completion(self, task_id: str) -> TaskCompletion | None:
         return self._tasks[task_id].completion
 
+    async def wait_closed(self, task_id: str) -> TaskCompletion | None:
+        """Until the task is completed (its completion) or cancelled (None)."""
+        task = self._tasks[task_id]
+        await workflow.wait_condition(lambda: task.completion is not None or task.view.status is TaskStatus.CANCELLED)
+        return task.completion
+
     async def wait(self, task_id: str) -> TaskCompletion:
         """Until the task is completed (deadlines are watched by the clocks, not here)."""
         task = self._tasks[task_id]

@@ -45,6 +45,8 @@ async def investigate(ctx: CaseContext) -> TaskCompletion:
             await _appraisal(ctx, step)
         elif step.outcome == "request_suspension":
             await _suspension(ctx)
+        elif step.outcome == "preserve_evidence":
+            _preservation(ctx, step)
         else:
             if step.outcome == "report":
                 ctx.proposal = dict(step.form)
@@ -55,8 +57,17 @@ async def _appraisal(ctx: CaseContext, commission: TaskCompletion) -> None:
     began = instant(commission.form.get("commissioned_at"), "commissioned_at")
     ctx.hold_case_clock("appraisal", began)
     result = await ctx.step("record_appraisal")
-    ended = instant(result.form.get("notified_at") or result.form.get("ended_at"), "notified_at")
+    # the excluded time ends when the result is issued (or the commission ends), 住建 Art. 29 para 2
+    ended = instant(result.form.get("completed_at") or result.form.get("ended_at"), "completed_at")
     ctx.exclude_from_case_clock("appraisal", began, ended)
+
+
+def _preservation(ctx: CaseContext, registration: TaskCompletion) -> None:
+    """Evidence registered for preservation needs a decision within 7 WD (T03), or the measure
+    lapses (处罚法 Art. 56; 住建 Art. 19); the investigation goes on meanwhile."""
+    preserved_at = instant(registration.form.get("preserved_at"), "preserved_at")
+    decision = ctx.open_step("decide_preserved_evidence", clock=ClockSpec(code="T03", start=preserved_at))
+    ctx.spawn(ctx.side_step(decision))
 
 
 async def _suspension(ctx: CaseContext) -> None:
