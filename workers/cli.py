@@ -9,6 +9,7 @@ import typer
 from workers import deadline_cmd
 from workers.db_cmd import db_app
 from workers.devstack import dev
+from workers.history_cmd import history_app
 from workers.worker import worker
 
 app = typer.Typer(help="zhifa — 城市管理综合执法监管平台", no_args_is_help=True)
@@ -17,6 +18,7 @@ app.add_typer(deadline_cmd.calendar_app, name="calendar")
 app.command("dev")(dev)
 app.command("worker")(worker)
 app.add_typer(db_app, name="db")
+app.add_typer(history_app, name="history")
 
 
 def main() -> None:

@@ -17,8 +17,6 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
-    from rules.calendar import SHANGHAI
-    from rules.deadlines import surcharge_yuan
     from workflows.case.clocks import Clock, Clocks
     from workflows.case.events import Inbox, excluded_days
     from workflows.case.model import (
@@ -32,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
         TaskCompletion,
         TaskView,
     )
+    from workflows.case.surcharge import surcharge_owed
     from workflows.case.tasks import StageCheck, TaskBook
     from workflows.statutory_clock import ClockSpec
 
@@ -135,8 +134,9 @@ class CaseContext:
         if clock is not None:
             running = self.clocks.start(self.step_clock_key(task), clock, task.task_id, self._task_overdue)
             task = self.tasks.update(task.task_id, due_at=running.clock.deadline.due_at)
-        elif task.deadline_code == CASE_CLOCK and self.running(CASE_CLOCK):
-            task = self.tasks.update(task.task_id, due_at=self.clocks[CASE_CLOCK].clock.deadline.due_at)
+        elif task.deadline_code and self.running(task.deadline_code):
+            # a step under a case-level clock (T06 case clock, T15 payment) carries its due date
+            task = self.tasks.update(task.task_id, due_at=self.clocks[task.deadline_code].clock.deadline.due_at)
         return task
 
     async def finish_step(self, task: TaskView) -> TaskCompletion:
@@ -256,10 +256,11 @@ class CaseContext:
     def _clock_changed(self, clock: Clock) -> None:
         self._pending_deadlines[clock.key] = clock.view().model_copy(update={"remaining_seconds": None})
         self._dirty = True
-        if clock.key == CASE_CLOCK:  # steps under the case clock carry its (moved) due date
-            for task in self.tasks.open_tasks():
-                if task.deadline_code == CASE_CLOCK and task.due_at != clock.clock.deadline.due_at:
-                    self.tasks.update(task.task_id, due_at=clock.clock.deadline.due_at)
+        due = clock.clock.deadline.due_at
+        for task in self.tasks.open_tasks():  # tasks carry their clock's (moved) due date
+            governed = task.task_id == clock.subject or (task.deadline_code == clock.key)
+            if governed and task.due_at != due:
+                self.tasks.update(task.task_id, due_at=due)
 
     def _take_batch(self) -> ProjectionBatch:
         batch = ProjectionBatch(
@@ -319,11 +320,9 @@ class CaseContext:
         penalty = (self.decision or {}).get("penalty") or {}
         return Decimal(str(penalty.get("fine_yuan", "0"))) if isinstance(penalty, dict) else Decimal(0)
 
-    def surcharge_due(self) -> Decimal:
-        """加处罚款 owed now (T16): days after the payment deadline less days a remedy was pending."""
+    def surcharge_due(self, at: dt.datetime | None = None) -> Decimal:
+        """加处罚款 owed at `at` (default now): see workflows/case/surcharge.py."""
         if "T15" not in self.clocks or "T16" not in self.clocks:
             return Decimal(0)
-        start = self.clocks["T15"].clock.deadline.due_at.date()
-        days = max(0, (workflow.now().astimezone(SHANGHAI).date() - start).days)
-        paused = min(self.clocks["T16"].clock.spec.paused_days, days)
-        return surcharge_yuan(self.fine_yuan(), days, paused)
+        deadline = self.clocks["T15"].clock.deadline.due_at
+        return surcharge_owed(self.fine_yuan(), deadline, self.inbox.remedies, at or workflow.now())

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from workflows.case.context import CaseContext
+    from workflows.case.events import Payment
     from workflows.case.model import TaskCompletion
     from workflows.case.stages.decision import decide
     from workflows.case.stages.execution import close_case, execute, serve_decision
@@ -60,6 +63,10 @@ async def on_the_spot(ctx: CaseContext, lead: TaskCompletion) -> None:
     ctx.decision = {"outcome": "penalty", "penalty": lead.form.get("penalty", {})}
     ctx.record("on_the_spot_decision", actor=lead.actor.username, legal_basis="行政处罚法 第五十一条、第五十二条")
     # File the on-the-spot decision with the agency within 3 WD (T13) while payment runs.
+    if lead.form.get("collected_on_the_spot"):  # 当场收缴 with a fiscal receipt (处罚法 Arts. 68, 70)
+        fine = Decimal(str(ctx.decision["penalty"].get("fine_yuan", "0")))
+        receipt = str(lead.form.get("receipt_no", ""))
+        ctx.inbox.payments.append(Payment(amount_yuan=fine, paid_at=ctx.decided_at, reference=receipt))
     filing = ctx.open_step("file_on_the_spot_decision", clock=ClockSpec(code="T13", start=ctx.decided_at))
     ctx.spawn(ctx.side_step(filing))
     result = await execute(ctx, ctx.decided_at)

@@ -16,10 +16,11 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from rules.calendar import CalendarOverride
     from workflows.case.context import CaseContext
-    from workflows.case.events import PartyEvent, Payment, Remedy, excluded_days
+    from workflows.case.events import PartyEvent, Payment, Remedy
     from workflows.case.extensions import ExtensionRequest, open_request, validate_request
     from workflows.case.model import CaseEvent, CaseInput, CaseSummary, DeadlineView, TaskCompletion, TaskView
     from workflows.case.process import enforcement_case
+    from workflows.case.surcharge import excluded_days
     from workflows.statutory_clock import CALENDAR_UPDATED_SIGNAL
 
 
@@ -92,9 +93,13 @@ class EnforcementCaseWorkflow:
         """复议/诉讼 filed or ended: the surcharge does not run meanwhile (处罚法 Art. 73 para 3)."""
         was_pending = self.ctx.inbox.remedy_pending()
         self.ctx.inbox.remedies.append(remedy)
-        if was_pending and not self.ctx.inbox.remedy_pending() and self.ctx.running("T16"):
-            filed = next(r.at for r in reversed(self.ctx.inbox.remedies) if r.state == "filed")
-            self.ctx.clocks.pause("T16", excluded_days(filed, remedy.at))
+        now_pending = self.ctx.inbox.remedy_pending()
+        if self.ctx.running("T16") and not was_pending and now_pending:
+            self.ctx.clocks.hold("T16")
+        elif self.ctx.running("T16") and was_pending and not now_pending:
+            t16 = self.ctx.clocks["T16"].clock
+            total = excluded_days(t16.spec.start, self.ctx.inbox.remedies, remedy.at)
+            self.ctx.clocks.release("T16", max(0, total - t16.spec.paused_days))
         self.ctx.record(f"{remedy.kind}_{remedy.state}", detail=remedy.model_dump(mode="json"))
 
     @workflow.signal(name=CALENDAR_UPDATED_SIGNAL)

@@ -69,3 +69,59 @@ def decision(fine_yuan: str = "300", **extra: Any) -> dict[str, Any]:
 
 
 CLOSING = {"ground": "executed", "execution_result": "已缴纳罚款", "archive": {"source_and_filing": ["doc-1"]}}
+
+
+# ---- forms of the branch and refusal tests (test_branches.py, test_refusals.py) -------------------------------
+
+LEGAL1 = "u-legal1"  # a hearing chair who did not investigate
+EDUCATION_CONTENT = "当场宣讲《浙江省城市市容和环境卫生管理条例》相关规定"
+
+
+def education(at: dt.datetime) -> dict[str, Any]:
+    return {"educated_at": iso(at), "content": EDUCATION_CONTENT, "party_signed": True}
+
+
+def major_report(fine_yuan: str = "300") -> dict[str, Any]:
+    return {**report(fine_yuan, major=True), "major_grounds": ["complex"]}
+
+
+def investigation_failed() -> dict[str, Any]:
+    return {"officers": OFFICERS, "findings": "现场无法认定占道经营", "reason": "证据不足，违法事实不能成立"}
+
+
+def prior_notice(at: dt.datetime, *, hearing_right: bool = False) -> dict[str, Any]:
+    return served(at, document_no="告〔2026〕1号", hearing_right=hearing_right)
+
+
+def hearing_notice(notice_served_at: dt.datetime, hearing_at: dt.datetime, chair: str = LEGAL1) -> dict[str, Any]:
+    return {
+        "hearing_at": iso(hearing_at),
+        "place": "第一听证室",
+        "chair": chair,
+        "notice_served_at": iso(notice_served_at),
+        "public": True,
+    }
+
+
+def hearing_held(held_at: dt.datetime, ended_at: dt.datetime) -> dict[str, Any]:
+    return {
+        "held_at": iso(held_at),
+        "ended_at": iso(ended_at),
+        "record_summary": "当事人陈述申辩，质证",
+        "hearing_report": "建议维持拟处罚意见",
+        "party_signed": True,
+    }
+
+
+def decision_published(at: dt.datetime) -> dict[str, Any]:
+    return {
+        "document_no": "罚〔2026〕1号",
+        "method": "public_notice",
+        "published_at": iso(at),
+        "notice_channel": "示范市城市管理局网站",
+    }
+
+
+def closing(ground: str, execution_result: str, **extra: Any) -> dict[str, Any]:
+    archive = {"source_and_filing": ["doc-1"]}
+    return {"ground": ground, "execution_result": execution_result, "archive": archive, **extra}

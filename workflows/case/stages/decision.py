@@ -16,8 +16,10 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case.tasks import StageCheck
 
 
-def _decision_lawful(ctx: CaseContext) -> StageCheck:
+def _decision_lawful(ctx: CaseContext, collective: TaskCompletion | None) -> StageCheck:
     def check(completion: TaskCompletion) -> None:
+        if collective is not None:
+            _as_discussed(collective, completion)
         if ctx.running("T07") and not ctx.inbox.has("waive_statement"):
             raise refuse(
                 "LegalRule",
@@ -29,7 +31,8 @@ def _decision_lawful(ctx: CaseContext) -> StageCheck:
         penalty = completion.form.get("penalty", {}) or {}
         amount = Decimal(str(penalty.get("fine_yuan", "0")))
         proposed = ctx.proposed_amount()
-        if ctx.inbox.has("statement") and proposed is not None and amount > proposed:
+        party_spoke = ctx.inbox.has("statement") or ctx.inbox.has("hearing_request")  # 陈述、申辩 incl. hearing
+        if party_spoke and proposed is not None and amount > proposed:
             raise refuse(
                 "LegalRule",
                 f"{amount} yuan is heavier than the {proposed} yuan proposed before the party's statement "
@@ -39,6 +42,20 @@ def _decision_lawful(ctx: CaseContext) -> StageCheck:
             _within_benchmark(ctx, completion, amount)
 
     return check
+
+
+def _as_discussed(collective: TaskCompletion, completion: TaskCompletion) -> None:
+    """A major case's decision is the one the collective discussion reached."""
+    if completion.outcome != collective.outcome:
+        raise refuse(
+            "LegalRule",
+            f"the collective discussion decided {collective.outcome}, not {completion.outcome} "
+            "(行政处罚法 第五十七条第二款)",
+        )
+    agreed = (collective.form.get("penalty") or {}).get("fine_yuan")
+    given = (completion.form.get("penalty") or {}).get("fine_yuan")
+    if agreed is not None and given is not None and Decimal(str(agreed)) != Decimal(str(given)):
+        raise refuse("LegalRule", f"the collective discussion set the fine at {agreed} yuan, not {given}")
 
 
 def _within_benchmark(ctx: CaseContext, completion: TaskCompletion, amount: Decimal) -> None:
@@ -56,9 +73,10 @@ def _within_benchmark(ctx: CaseContext, completion: TaskCompletion, amount: Deci
 
 async def decide(ctx: CaseContext, major: bool) -> TaskCompletion:
     ctx.enter(Stage.DECISION)
-    if major:  # collective discussion by the agency's leaders (处罚法 Art. 57 para 2)
-        await ctx.step("collective_discussion")
-    decision = await ctx.step("decide", check=_decision_lawful(ctx))
+    collective = None
+    if major:  # collective discussion by the agency's leaders decides (处罚法 Art. 57 para 2)
+        collective = await ctx.step("collective_discussion")
+    decision = await ctx.step("decide", check=_decision_lawful(ctx, collective))
     ctx.decided_at = workflow.now()
     ctx.decision = {"outcome": decision.outcome, **decision.form}
     ctx.clocks.met("T06")

@@ -60,12 +60,18 @@ async def execute(ctx: CaseContext, served_at: dt.datetime) -> str:
     ctx.tasks.cancel(confirm.task_id)
     for key in ("T15", "T16", "T18", "T19", "T20"):
         ctx.clocks.met(key)
-    ctx.record("paid", detail={"fine_yuan": str(fine), "surcharge_yuan": str(ctx.surcharge_due())})
+    paid_at = max((p.paid_at for p in ctx.inbox.payments), default=workflow.now())
+    ctx.record("paid", detail={"fine_yuan": str(fine), "surcharge_yuan": str(ctx.surcharge_due(paid_at))})
     return "paid"
 
 
 def _settled(ctx: CaseContext, fine: Decimal) -> bool:
-    return bool(ctx.inbox.paid_yuan() >= fine + ctx.surcharge_due())
+    """Paid in full: the fine plus the surcharge owed when the party last paid (not when the bank
+    told us)."""
+    if not ctx.inbox.payments:
+        return False
+    paid_at = max(p.paid_at for p in ctx.inbox.payments)
+    return bool(ctx.inbox.paid_yuan() >= fine + ctx.surcharge_due(paid_at))
 
 
 def _payment_overdue(ctx: CaseContext) -> Callable[[Clock], None]:
@@ -74,6 +80,8 @@ def _payment_overdue(ctx: CaseContext) -> Callable[[Clock], None]:
     def overdue(clock: Clock) -> None:
         ctx.record("payment_overdue", legal_basis=clock.clock.deadline.legal_basis)
         ctx.clocks.start("T16", ClockSpec(code="T16", start=clock.clock.deadline.due_at), ctx.case.case_id, _noted(ctx))
+        if ctx.inbox.remedy_pending():  # 复议/诉讼 already pending: no surcharge runs (处罚法 Art. 73)
+            ctx.clocks.hold("T16")
         ctx.spawn(_remind(ctx))
 
     return overdue

@@ -86,7 +86,10 @@ async def prior_notice(ctx: CaseContext) -> None:
         event = ctx.inbox.party[handled]
         handled += 1
         if event.kind == "statement":
-            await ctx.step("review_statement", check=_never_heavier(ctx))
+            review = await ctx.step("review_statement", check=_never_heavier(ctx))
+            revised = review.form.get("revised_penalty")
+            if revised:  # the reviewed penalty is the new ceiling for the decision
+                ctx.proposal["proposed_penalty"] = revised
         elif event.kind == "hearing_request":
             await hearing(ctx, event.at)
 

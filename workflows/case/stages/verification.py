@@ -10,7 +10,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.calendar import LegalCalendar
     from rules.deadlines import compute_deadline
     from rules.errors import RuleError
-    from rules.procedure import simplified_procedure_allowed
+    from rules.procedure import on_the_spot_collection_allowed, simplified_procedure_allowed
     from workflows.case.context import CaseContext
     from workflows.case.errors import refuse
     from workflows.case.model import Stage, TaskCompletion
@@ -33,6 +33,16 @@ def _on_the_spot_allowed(ctx: CaseContext) -> StageCheck:
             allowed = simplified_procedure_allowed(party.type, fine, penalty.get("kinds"))
         except RuleError as exc:
             raise refuse("LegalRule", str(exc)) from exc
+        if (
+            allowed
+            and completion.form.get("collected_on_the_spot")
+            and not on_the_spot_collection_allowed(party.type, fine)
+        ):
+            raise refuse(
+                "LegalRule",
+                f"a fine of {fine} yuan may not be collected on the spot (行政处罚法 第六十八条: 100 yuan or less, "
+                "or hard to collect later)",
+            )
         if not allowed:
             raise refuse(
                 "LegalRule",
@@ -57,7 +67,7 @@ def limitation_expired(ctx: CaseContext) -> bool:
     variant = "life_health_finance" if ctx.case.harm_to_life_health_finance else None
     calendar = LegalCalendar(ctx.clocks.calendar)
     deadline = compute_deadline("T02", ctx.case.violation_at, variant=variant, calendar=calendar)
-    return workflow.now() > deadline.due_at
+    return ctx.case.lead_received_at > deadline.due_at  # "在二年内未被发现": discovery is what counts
 
 
 async def approve_filing(ctx: CaseContext) -> bool:
