@@ -18,6 +18,7 @@ writes identical rows. A batch without events counts as the oldest state possibl
 create rows but never overwrite them; the case workflow attaches at least one event to each change.
 """
 
+import asyncio
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -46,13 +47,17 @@ Row = dict[str, Any]
 
 
 @activity.defn(name="project_case")
-def project_case(batch: ProjectionBatch) -> None:
+async def project_case(batch: ProjectionBatch) -> None:
     """Temporal activity: apply ``batch`` to the configured database in one transaction.
 
     A malformed batch fails without retries; database errors (connection lost, lock timeout) retry.
+    The write runs in a worker thread that a cancellation or timeout never interrupts: a sync
+    activity would get an exception injected into its thread mid-query, which can hand a busy
+    connection back to the pool ("another command is already in progress"). A retry that overlaps
+    a late first attempt is harmless: every write is an idempotent upsert.
     """
     try:
-        apply_batch(get_engine(), batch)
+        await asyncio.to_thread(apply_batch, get_engine(), batch)
     except MalformedBatch as exc:
         raise ApplicationError(str(exc), type="MalformedProjectionBatch", non_retryable=True) from exc
 
