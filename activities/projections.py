@@ -219,13 +219,13 @@ def _newer_seq(table: sa.Table, ins: Insert) -> sa.ColumnElement[bool]:
 
 def _upsert_case(conn: Connection, row: Row) -> None:
     table = table_of(CaseRecord)
-    ins = _insert_for(conn)(table).values(row)
+    ins = _insert_for(conn)(table)
     stmt = ins.on_conflict_do_update(
         index_elements=[table.c.case_id],
         set_={name: ins.excluded[name] for name in row if name != "case_id"},
         where=ins.excluded.last_seq > table.c.last_seq,
     )
-    conn.execute(stmt)
+    conn.execute(stmt, [row])
 
 
 def _upsert_versioned(
@@ -239,13 +239,15 @@ def _upsert_versioned(
     written: list[Row] = []
     insert = _insert_for(conn)
     for chunk in _chunks(rows):
-        ins = insert(table).values(list(chunk))
+        # Parameters passed separately (executemany → one multi-row INSERT): the statement's SQL
+        # is the same for every batch, so SQLAlchemy compiles it once instead of per batch.
+        ins = insert(table)
         stmt = ins.on_conflict_do_update(
             index_elements=[table.c[k] for k in keys],
             set_={name: ins.excluded[name] for name in chunk[0] if name not in keys},
             where=newer(table, ins),
         ).returning(*(table.c[k] for k in keys))
-        done = {tuple(r) for r in conn.execute(stmt)}
+        done = {tuple(r) for r in conn.execute(stmt, list(chunk))}
         written.extend(r for r in chunk if tuple(r[k] for k in keys) in done)
     return written
 
@@ -263,7 +265,7 @@ def _replace_roles(conn: Connection, tasks: Sequence[Row]) -> None:
     roles = [{"task_id": t["task_id"], "role": role} for t in tasks for role in sorted(set(t["candidate_roles"]))]
     for chunk in _chunks(roles):
         # DO NOTHING: a concurrent writer of the same task may have inserted the same rows.
-        conn.execute(_insert_for(conn)(table).values(list(chunk)).on_conflict_do_nothing())
+        conn.execute(_insert_for(conn)(table).on_conflict_do_nothing(), list(chunk))
 
 
 def _upsert_deadlines(conn: Connection, rows: Sequence[Row]) -> None:
@@ -274,4 +276,4 @@ def _insert_events(conn: Connection, rows: Sequence[Row]) -> None:
     table = table_of(CaseEventRow)
     unique = list({row["seq"]: row for row in rows}.values())
     for chunk in _chunks(unique):
-        conn.execute(_insert_for(conn)(table).values(list(chunk)).on_conflict_do_nothing())
+        conn.execute(_insert_for(conn)(table).on_conflict_do_nothing(), list(chunk))

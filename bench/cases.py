@@ -32,15 +32,36 @@ CASES = int(os.environ.get("BENCH_CASES", "40"))
 CONCURRENCY = int(os.environ.get("BENCH_OFFICERS", "8"))
 QUEUE = "bench"
 UPDATES_PER_CASE = 7
+EXTRA_SERVER_ARGS = os.environ.get("BENCH_SERVER_ARGS", "").split()
 
 
-def _configure_database(tmp: Path) -> None:
-    os.environ["ZHIFA_DATABASE_URL"] = f"sqlite:///{tmp / 'bench.db'}"
+PG_URL = os.environ.get("ZHIFA_BENCH_DATABASE_URL", "postgresql+psycopg://root@127.0.0.1:5432/test")
+
+
+def _configure_database() -> str:
+    """A fresh schema in the real PostgreSQL (as in production); dropped afterwards."""
+    import sqlalchemy as sa
+
     from core.db import migrate
     from core.settings import get_settings
 
+    schema = f"bench_{uuid.uuid4().hex[:8]}"
+    with sa.create_engine(PG_URL).begin() as conn:
+        conn.execute(sa.text(f'create schema "{schema}"'))
+    os.environ["ZHIFA_DATABASE_URL"] = f"{PG_URL}?options=-csearch_path%3D{schema}"
     get_settings.cache_clear()
     migrate(os.environ["ZHIFA_DATABASE_URL"])
+    return schema
+
+
+def _drop_schema(schema: str) -> None:
+    import sqlalchemy as sa
+
+    from core.db import dispose_engines
+
+    dispose_engines()
+    with sa.create_engine(PG_URL).begin() as conn:
+        conn.execute(sa.text(f'drop schema "{schema}" cascade'))
 
 
 async def _drive_case(client: Client, latencies: list[float]) -> None:
@@ -119,7 +140,7 @@ async def main() -> None:
     from workflows.sandbox import WORKFLOW_RUNNER
 
     tmp = Path(tempfile.mkdtemp(prefix="zhifa-bench-"))
-    _configure_database(tmp)
+    schema = _configure_database()
     load_rules()
     env = await WorkflowEnvironment.start_local(
         namespace="bench",
@@ -132,6 +153,7 @@ async def main() -> None:
             "journal_mode=wal",
             "--sqlite-pragma",
             "synchronous=normal",
+            *EXTRA_SERVER_ARGS,
         ],
     )
     try:
@@ -149,8 +171,10 @@ async def main() -> None:
                 case_s, case = await _run(env.client, _drive_case)
     finally:
         await env.shutdown()
+        _drop_schema(schema)
 
-    print(f"{CASES} cases, {CONCURRENCY} concurrent officers, {UPDATES_PER_CASE} updates each, dev server (SQLite WAL)")
+    print(f"{CASES} cases, {CONCURRENCY} officers at once, {UPDATES_PER_CASE} updates each; dev server (SQLite WAL)")
+    print("projections to PostgreSQL")
     print(f"{'':<22}{'wall s':>8}{'runs/s':>8}{'p50 ms':>9}{'p99 ms':>9}")
     for name, wall, lat in (("bare workflow (floor)", bare_s, bare), ("enforcement case", case_s, case)):
         print(f"{name:<22}{wall:>8.2f}{CASES / wall:>8.2f}{_pct(lat, 50):>9.1f}{_pct(lat, 99):>9.1f}")
