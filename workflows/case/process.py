@@ -70,4 +70,5 @@ async def on_the_spot(ctx: CaseContext, lead: TaskCompletion) -> None:
     filing = ctx.open_step("file_on_the_spot_decision", clock=ClockSpec(code="T13", start=ctx.decided_at))
     ctx.spawn(ctx.side_step(filing))
     result = await execute(ctx, ctx.decided_at)
+    await ctx.tasks.wait_closed(filing.task_id)  # no closing before the decision is on file (住建 Art. 14)
     await close_case(ctx, result)

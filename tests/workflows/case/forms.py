@@ -71,7 +71,7 @@ def decision(fine_yuan: str = "300", **extra: Any) -> dict[str, Any]:
 CLOSING = {"ground": "executed", "execution_result": "已缴纳罚款", "archive": {"source_and_filing": ["doc-1"]}}
 
 
-# ---- forms of the branch and refusal tests (test_branches.py, test_refusals.py) -------------------------------
+# ---- forms of the branch and refusal tests (test_branches_*.py, test_refusals_*.py) ---------------------------
 
 LEGAL1 = "u-legal1"  # a hearing chair who did not investigate
 EDUCATION_CONTENT = "当场宣讲《浙江省城市市容和环境卫生管理条例》相关规定"

@@ -7,7 +7,7 @@ import datetime as dt
 from rules.deadlines import compute_deadline
 from tests.workflows.case import forms
 from tests.workflows.case.driver import HEAD1, OFFICER1, OFFICER2, REVIEWER1
-from tests.workflows.case.test_branches import (
+from tests.workflows.case.flows import (
     DISCUSSION_ATTENDEES,
     StartCase,
     assert_closed,
@@ -94,8 +94,12 @@ async def test_on_the_spot_collection_is_limited_to_100_yuan(start_case: StartCa
 
     within = {**over, "penalty": {"kinds": ["罚款"], "fine_yuan": "100"}}
     await case.complete("verify_lead", OFFICER1, "on_the_spot", within)
-    # collected with a fiscal receipt: nothing left to pay, the case goes to closing
+    # collected with a fiscal receipt: nothing left to pay; closing waits only for the filing (T13)
+    filing = await case.task("file_on_the_spot_decision")
+    assert "approve_closing" not in {t.kind for t in (await case.state()).open_tasks}
+    await case.complete("file_on_the_spot_decision", OFFICER1, "filed", valid("file_on_the_spot_decision", "filed"))
     await case.task("approve_closing")
+    assert filing.deadline_code == "T13"
     state = await case.state()
     assert events(state, "paid")[0].detail["fine_yuan"] == "100"
     await case.complete("approve_closing", HEAD1, "approve", forms.CLOSING)
