@@ -129,7 +129,7 @@ class CaseContext:
         path: str | None = None,
     ) -> TaskView:
         """Open a task; with `clock`, its deadline runs from `clock.start` (default: now)."""
-        task = self.tasks.open(kind, path or self.case.jurisdiction_path, check=check)
+        task = self.tasks.open_task(kind, path or self.case.jurisdiction_path, check=check)
         self.record("task_opened", task_id=task.task_id, detail={"kind": kind}, legal_basis=task.legal_basis)
         if clock is not None:
             running = self.clocks.start(self.step_clock_key(task), clock, task.task_id, self._task_overdue)
@@ -196,7 +196,7 @@ class CaseContext:
         self.escalate(task.task_id, parent_path(task.jurisdiction_path))
 
     def escalate(self, task_id: str, path: str, kind: str = "escalation") -> TaskView:
-        escalation = self.tasks.open(kind, path, escalation_of=task_id)
+        escalation = self.tasks.open_task(kind, path, escalation_of=task_id)
         self.record("escalated", task_id=escalation.task_id, detail={"overdue_task": task_id, "to": path})
         return escalation
 

@@ -37,7 +37,7 @@ class TaskBook:
         self._seq = 0
         self._on_change = on_change
 
-    def open(
+    def open_task(
         self,
         kind: str,
         jurisdiction_path: str,
