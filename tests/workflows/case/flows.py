@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
-from tests.rules.test_task_catalogue import VALID
+from tests.rules.task_samples import VALID
 from tests.workflows.case import forms
 from tests.workflows.case.driver import HEAD1, OFFICER1, OFFICER2, CaseDriver, case_input
 from workflows.case.events import PartyEvent, Payment

@@ -1,0 +1,385 @@
+"""Sample forms for the task catalogue (rules/data/tasks.yaml): for every (kind, outcome) a form that must pass
+(VALID) and a form that must fail with the text its message must contain (INVALID). Shared by the catalogue tests
+and the case workflow tests (tests/workflows/case/flows.py)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# ----------------------------------------------------------------------------- sample forms
+
+DT = "2026-11-03T09:30:00+08:00"
+LATER = "2026-11-20T14:00:00+08:00"
+OFFICERS = [
+    {"user_id": "u-officer-1", "name": "张三", "certificate_no": "31010001"},
+    {"user_id": "u-officer-2", "certificate_no": "31010002"},
+]
+PERSON = {"type": "person", "name": "李四", "id_number": "310101199001011234"}
+INSPECTION = {"inspected_at": DT, "place": "长宁区某路12号门前", "officers": OFFICERS, "party_present": True}
+FACTS = {"first_offence": True, "area_m2": 3.5, "district": "核心区"}
+FINE = {"kinds": ["罚款"], "fine_yuan": "500"}
+EDUCATION = {"educated_at": DT, "content": "当场宣讲相关规定", "party_signed": True}
+ITEMS = (
+    "subject_and_qualification",
+    "procedure",
+    "facts_and_evidence",
+    "law_and_benchmark",
+    "within_powers",
+    "documents",
+    "crime_transfer",
+    "other",
+)
+CHECKLIST = {item: {"passed": True} for item in ITEMS}
+SERVED = {"method": "direct", "served_at": DT, "recipient": "李四"}
+DISCUSSION = {
+    "held_at": DT,
+    "presided_by": "u-head-1",
+    "attendees": ["u-head-1", "u-head-2", "u-head-3"],
+    "summary": "案情复杂，集体讨论",
+    "decision_text": "同意",
+}
+REPORT = {
+    "officers": OFFICERS,
+    "party": PERSON,
+    "course": "巡查发现，现场检查、询问",
+    "facts_found": "占道经营约3平方米",
+    "evidence_ids": ["ev-1", "ev-2"],
+    "proposal": "penalty",
+    "proposed_penalty": FINE,
+    "legal_basis": "《北京市市容环境卫生条例》第七十一条",
+    "facts": FACTS,
+    "benchmark_tier": "ordinary",
+    "benchmark_reasoning": "初次被查处，适用一般阶次",
+    "major": False,
+}
+
+# (kind, outcome) -> a form that must pass
+VALID: dict[tuple[str, str], dict[str, Any]] = {
+    ("verify_lead", "established"): {"findings": "现场占道经营", "inspection": INSPECTION, "facts": FACTS},
+    ("verify_lead", "not_established"): {"findings": "现场无违法行为", "reason": "举报不实"},
+    ("verify_lead", "transfer"): {"findings": "属市场监管事项", "receiving_agency": "区市场监管局", "reason": "职权"},
+    ("verify_lead", "minor_no_penalty"): {
+        "findings": "初次占道，当场改正",
+        "inspection": INSPECTION,
+        "party": PERSON,
+        "facts": FACTS,
+        "first_violation": True,
+        "harm_minor": True,
+        "corrected_in_time": True,
+        "education_record": EDUCATION,
+    },
+    ("verify_lead", "on_the_spot"): {
+        "findings": "乱堆物料",
+        "inspection": INSPECTION,
+        "party": PERSON,
+        "facts_certain": True,
+        "legal_basis": "《城市市容和环境卫生管理条例》第三十六条",
+        "penalty": {"kinds": ["警告", "罚款"], "fine_yuan": "50"},
+        "decision_no": "沪长城管当罚〔2026〕第0001号",
+        "collected_on_the_spot": True,
+        "receipt_no": "NO.00012345",
+    },
+    ("approve_filing", "approve"): {
+        "conditions": {"evidence": True, "jurisdiction": True, "within_limitation": True},
+        "assigned_officers": ["u-officer-1", "u-officer-2"],
+        "opinion": "同意立案",
+    },
+    ("approve_filing", "reject"): {"reason": "已过处罚时效", "conditions": {"within_limitation": False}},
+    ("investigate", "report"): REPORT,
+    ("investigate", "not_established"): {"officers": OFFICERS, "findings": "无证据", "reason": "事实不清"},
+    ("investigate", "commission_appraisal"): {
+        "appraisal_kind": "testing",
+        "body": "某检测公司",
+        "subject": "油烟浓度检测",
+        "commissioned_at": DT,
+    },
+    ("investigate", "request_suspension"): {"ground": "party_missing", "reason": "当事人下落不明"},
+    ("investigate", "preserve_evidence"): {
+        "approved_by": "u-head-1",
+        "approval_ref": "BC-1",
+        "preserved_at": DT,
+        "items": [{"name": "三轮车", "quantity": "1辆", "storage_place": "中队仓库"}],
+        "party_signed": True,
+    },
+    ("decide_preserved_evidence", "secured"): {"decided_at": DT, "decision_text": "处理决定"},
+    ("decide_preserved_evidence", "sent_for_appraisal"): {"decided_at": DT, "decision_text": "处理决定"},
+    ("decide_preserved_evidence", "compulsory_measure"): {"decided_at": DT, "decision_text": "处理决定"},
+    ("decide_preserved_evidence", "confiscation_procedure"): {"decided_at": DT, "decision_text": "处理决定"},
+    ("decide_preserved_evidence", "released"): {"decided_at": DT, "decision_text": "处理决定"},
+    ("record_appraisal", "result_notified"): {
+        "completed_at": DT,
+        "result_summary": "超标",
+        "report_ref": "JC-2026-001",
+        "notified_at": LATER,
+    },
+    ("record_appraisal", "withdrawn"): {"ended_at": DT, "reason": "受托机构无法检测"},
+    ("approve_suspension", "approve"): {
+        "ground": "party_missing",
+        "reason": "当事人下落不明",
+        "suspended_from": DT,
+        "opinion": "同意",
+    },
+    ("approve_suspension", "reject"): {"reason": "可公告送达"},
+    ("resume_investigation", "approve"): {"resumed_at": LATER, "reason": "已找到当事人"},
+    ("legal_review", "agree"): {"checklist": CHECKLIST, "opinion": "同意"},
+    ("legal_review", "supplement"): {
+        "checklist": {**CHECKLIST, "facts_and_evidence": {"passed": False, "note": "证据不足"}},
+        "opinion": "建议补充调查",
+        "supplement_requests": ["补充询问笔录"],
+    },
+    ("legal_review", "correct"): {
+        "checklist": {**CHECKLIST, "law_and_benchmark": {"passed": False}},
+        "opinion": "建议改正",
+        "corrections": [{"item": "law_and_benchmark", "issue": "阶次不当", "correction": "适用较轻阶次"}],
+    },
+    ("legal_review", "transfer"): {
+        "checklist": {**CHECKLIST, "within_powers": {"passed": False}},
+        "opinion": "建议移送",
+        "receiving_authority": "区生态环境局",
+        "reason": "超出法定权限",
+    },
+    ("serve_prior_notice", "served"): {**SERVED, "document_no": "沪长城管告〔2026〕12号", "hearing_right": False},
+    ("review_statement", "adopted"): {
+        "statement_summary": "已改正",
+        "review_opinion": "采纳",
+        "revised_penalty": {"kinds": ["警告"]},
+    },
+    ("review_statement", "partly_adopted"): {"statement_summary": "经济困难", "review_opinion": "部分采纳"},
+    ("review_statement", "rejected"): {"statement_summary": "否认", "review_opinion": "证据充分，不予采纳"},
+    ("schedule_hearing", "scheduled"): {
+        "hearing_at": LATER,
+        "place": "第一听证室",
+        "chair": "u-legal-1",
+        "notice_served_at": DT,
+        "public": True,
+    },
+    ("record_hearing", "held"): {
+        "held_at": LATER,
+        "ended_at": "2026-11-20T16:00:00+08:00",
+        "record_summary": "质证",
+        "hearing_report": "建议维持",
+        "party_signed": True,
+    },
+    ("record_hearing", "party_absent"): {"scheduled_at": LATER, "absence_note": "未到场", "without_good_reason": True},
+    ("collective_discussion", "penalty"): {**DISCUSSION, "penalty": FINE},
+    ("collective_discussion", "no_penalty"): DISCUSSION,
+    ("collective_discussion", "not_established"): DISCUSSION,
+    ("collective_discussion", "transfer_judiciary"): {**DISCUSSION, "receiving_authority": "区公安分局"},
+    ("approve_extension", "approve"): {
+        "days": 30,
+        "reason": "案情复杂",
+        "approval": "agency_head",
+        "record_ref": "YQ-1",
+    },
+    ("approve_extension", "reject"): {"reason": "无正当理由"},
+    ("decide", "penalty"): {
+        "penalty": {"kinds": ["没收违法所得", "罚款"], "fine_yuan": "1500.50", "confiscated_income_yuan": "300"},
+        "legal_basis": "依据",
+        "benchmark_tier": "ordinary",
+        "reasoning": "适用一般阶次",
+        "deviation": {"approval": "collective_discussion", "record_ref": "JT-1", "reason": "显失公平"},
+    },
+    ("decide", "no_penalty"): {"ground": "first_minor_corrected", "reasoning": "首违", "education_record": EDUCATION},
+    ("decide", "not_established"): {"reasoning": "证据不足"},
+    ("decide", "transfer_judiciary"): {"receiving_authority": "区公安分局", "reasoning": "涉嫌犯罪"},
+    ("file_on_the_spot_decision", "filed"): {"decision_no": "0001", "document_id": "doc-1", "party_signed": True},
+    ("serve_decision", "served"): {
+        "document_no": "沪长城管罚〔2026〕12号",
+        "method": "electronic",
+        "served_at": "2026-11-03T01:30:00Z",
+        "recipient": "李四",
+        "electronic_consent": True,
+        "electronic_address": "lisi@example.cn",
+    },
+    ("confirm_payment", "paid"): {"amount_yuan": "500", "paid_at": DT, "receipt_no": "R-1", "channel": "bank"},
+    ("approve_deferral", "approve"): {
+        "arrangement": "instalment",
+        "reason": "经济困难",
+        "instalments": [{"due_at": DT, "amount_yuan": "250"}, {"due_at": LATER, "amount_yuan": "250"}],
+    },
+    ("approve_deferral", "reject"): {"reason": "理由不充分"},
+    ("serve_reminder", "served"): {
+        "document_no": "催〔2026〕1号",
+        "method": "postal",
+        "served_at": DT,
+        "recipient": "李四",
+        "tracking_no": "EMS123",
+        "amount_due_yuan": "1000",
+        "comply_by": LATER,
+    },
+    ("apply_court_enforcement", "applied"): {
+        "applied_at": DT,
+        "court": "长宁区人民法院",
+        "materials": ["application", "decision_with_facts_and_basis", "party_opinions_and_reminder", "subject_matter"],
+    },
+    ("apply_court_enforcement", "not_applied"): {"reason": "已缴纳"},
+    ("approve_closing", "approve"): {
+        "ground": "executed",
+        "execution_result": "已缴纳罚款",
+        "archive": {"source_and_filing": ["doc-1"], "evidence": ["ev-1"]},
+    },
+    ("escalation", "acknowledged"): {"instruction": "三日内办结"},
+    ("supervision_alert", "acknowledged"): {"instruction": "说明超期原因", "note": "已约谈"},
+}
+
+# (kind, outcome) -> (a form that must fail, text the message must contain)
+INVALID: dict[tuple[str, str], tuple[dict[str, Any], str]] = {
+    ("verify_lead", "established"): (
+        {"findings": "x", "inspection": {**INSPECTION, "inspected_at": "2026-11-03T09:30:00"}, "facts": {}},
+        "form.inspection.inspected_at: ",
+    ),
+    ("verify_lead", "not_established"): ({"findings": "x"}, "form.reason: this field is required"),
+    ("verify_lead", "transfer"): ({"findings": "x", "reason": "y"}, "form.receiving_agency: this field is required"),
+    ("verify_lead", "minor_no_penalty"): (
+        {**VALID[("verify_lead", "minor_no_penalty")], "first_violation": False},
+        "form.first_violation: must be true, got false (初次违法)",
+    ),
+    ("verify_lead", "on_the_spot"): (
+        {**VALID[("verify_lead", "on_the_spot")], "penalty": {"kinds": ["没收违法所得"]}},
+        "form.penalty.kinds[0]: must be one of",
+    ),
+    ("approve_filing", "approve"): (
+        {**VALID[("approve_filing", "approve")], "assigned_officers": ["u-officer-1"]},
+        "form.assigned_officers: expected at least 2 distinct item(s), got 1",
+    ),
+    ("approve_filing", "reject"): ({"opinion": "不同意"}, "form.reason: this field is required"),
+    ("investigate", "report"): (
+        {**REPORT, "officers": OFFICERS[:1]},
+        "form.officers: expected 2 distinct items, got 1",
+    ),
+    ("investigate", "not_established"): (
+        {"officers": [OFFICERS[0], OFFICERS[0]], "findings": "x", "reason": "y"},
+        "form.officers: items must be distinct",
+    ),
+    ("investigate", "commission_appraisal"): (
+        {**VALID[("investigate", "commission_appraisal")], "appraisal_kind": "检测"},
+        "form.appraisal_kind: must be one of",
+    ),
+    ("investigate", "request_suspension"): ({"ground": "party_missing"}, "form.reason: this field is required"),
+    ("investigate", "preserve_evidence"): (
+        {**VALID[("investigate", "preserve_evidence")], "items": []},
+        "form.items: ",
+    ),
+    ("decide_preserved_evidence", "secured"): ({"decided_at": DT}, "form.decision_text: this field is required"),
+    ("decide_preserved_evidence", "sent_for_appraisal"): (
+        {"decided_at": DT},
+        "form.decision_text: this field is required",
+    ),
+    ("decide_preserved_evidence", "compulsory_measure"): (
+        {"decided_at": DT},
+        "form.decision_text: this field is required",
+    ),
+    ("decide_preserved_evidence", "confiscation_procedure"): (
+        {"decided_at": DT},
+        "form.decision_text: this field is required",
+    ),
+    ("decide_preserved_evidence", "released"): ({"decided_at": DT}, "form.decision_text: this field is required"),
+    ("record_appraisal", "result_notified"): (
+        {**VALID[("record_appraisal", "result_notified")], "notified_at": "2026-11-03"},
+        "form.notified_at: ",
+    ),
+    ("record_appraisal", "withdrawn"): ({"ended_at": DT, "reason": ""}, "form.reason: must not be empty"),
+    ("approve_suspension", "approve"): (
+        {**VALID[("approve_suspension", "approve")], "ground": "holiday"},
+        "form.ground: must be one of",
+    ),
+    ("approve_suspension", "reject"): ({}, "form.reason: this field is required"),
+    ("resume_investigation", "approve"): ({"reason": "x"}, "form.resumed_at: this field is required"),
+    ("legal_review", "agree"): (
+        {"checklist": {**CHECKLIST, "procedure": {"passed": False}}, "opinion": "同意"},
+        "form.checklist.procedure.passed: must be true",
+    ),
+    ("legal_review", "supplement"): (
+        {"checklist": CHECKLIST, "opinion": "x", "supplement_requests": []},
+        "form.supplement_requests: expected at least 1 item(s), got 0",
+    ),
+    ("legal_review", "correct"): (
+        {"checklist": CHECKLIST, "opinion": "x", "corrections": [{"item": "procedure", "issue": "x"}]},
+        "form.corrections[0].correction: this field is required",
+    ),
+    ("legal_review", "transfer"): (
+        {
+            "checklist": {k: v for k, v in CHECKLIST.items() if k != "other"},
+            "opinion": "x",
+            "receiving_authority": "y",
+            "reason": "z",
+        },
+        "form.checklist.other: this field is required",
+    ),
+    ("serve_prior_notice", "served"): (
+        {"document_no": "1", "method": "public_notice", "hearing_right": True},
+        "form.published_at: this field is required",
+    ),
+    ("review_statement", "adopted"): (
+        {"statement_summary": "x", "review_opinion": "y", "revised_penalty": {"kinds": ["罚款"]}},
+        "form.revised_penalty.fine_yuan: this field is required",
+    ),
+    ("review_statement", "partly_adopted"): ({"statement_summary": "x"}, "form.review_opinion: this field is required"),
+    ("review_statement", "rejected"): (
+        {"statement_summary": "x", "review_opinion": "y", "revised_penalty": FINE},
+        "form.revised_penalty: unknown field",
+    ),
+    ("schedule_hearing", "scheduled"): (
+        {**VALID[("schedule_hearing", "scheduled")], "public": False},
+        "form.non_public_reason: this field is required",
+    ),
+    ("record_hearing", "held"): (
+        {**VALID[("record_hearing", "held")], "party_signed": False},
+        "form.refusal_note: this field is required",
+    ),
+    ("record_hearing", "party_absent"): (
+        {"scheduled_at": LATER, "absence_note": "x", "without_good_reason": False},
+        "form.without_good_reason: must be true",
+    ),
+    ("collective_discussion", "penalty"): (
+        {**DISCUSSION, "attendees": ["u-head-1", "u-head-2"], "penalty": FINE},
+        "form.attendees: expected at least 3 distinct item(s), got 2",
+    ),
+    ("collective_discussion", "no_penalty"): ({**DISCUSSION, "held_at": "昨天"}, "form.held_at: "),
+    ("collective_discussion", "not_established"): ({**DISCUSSION, "summary": 1}, "form.summary: expected text"),
+    ("collective_discussion", "transfer_judiciary"): (DISCUSSION, "form.receiving_authority: this field is required"),
+    ("approve_extension", "approve"): (
+        {**VALID[("approve_extension", "approve")], "approval": "collective_discussion"},
+        "form.attendees: this field is required",
+    ),
+    ("approve_extension", "reject"): ({"reason": "x", "days": 3}, "form.days: unknown field"),
+    ("decide", "penalty"): (
+        {**VALID[("decide", "penalty")], "penalty": {"kinds": ["罚款"], "fine_yuan": 200}},
+        "form.penalty.fine_yuan: expected text, got a number",
+    ),
+    ("decide", "no_penalty"): ({"ground": "first_minor_corrected", "reasoning": "x"}, "form.education_record: "),
+    ("decide", "not_established"): ({}, "form.reasoning: this field is required"),
+    ("decide", "transfer_judiciary"): ({"reasoning": "x"}, "form.receiving_authority: this field is required"),
+    ("file_on_the_spot_decision", "filed"): (
+        {"decision_no": "1", "document_id": "d", "party_signed": False},
+        "form.refusal_note: this field is required",
+    ),
+    ("serve_decision", "served"): (
+        {**VALID[("serve_decision", "served")], "electronic_consent": False},
+        "form.electronic_consent: must be true",
+    ),
+    ("confirm_payment", "paid"): (
+        {**VALID[("confirm_payment", "paid")], "amount_yuan": "12.345"},
+        'form.amount_yuan: "12.345" is not in the expected form',
+    ),
+    ("approve_deferral", "approve"): (
+        {"arrangement": "deferral", "reason": "x", "new_due_at": DT, "instalments": []},
+        "form.instalments: must be left out here",
+    ),
+    ("approve_deferral", "reject"): ({"reason": ["x"]}, "form.reason: expected text, got a list"),
+    ("serve_reminder", "served"): (
+        {**VALID[("serve_reminder", "served")], "tracking_no": None},
+        "form.tracking_no: expected text, got null",
+    ),
+    ("apply_court_enforcement", "applied"): (
+        {"applied_at": DT, "court": "x", "materials": ["application"]},
+        'form.materials: must include "subject_matter"',
+    ),
+    ("apply_court_enforcement", "not_applied"): ({"reason": "x", "extra": 1}, "form.extra: unknown field"),
+    ("approve_closing", "approve"): (
+        {"ground": "other", "execution_result": "x", "archive": {"source_and_filing": ["d"]}},
+        "form.ground_note: this field is required",
+    ),
+    ("escalation", "acknowledged"): ({"note": "x"}, "form.instruction: this field is required"),
+    ("supervision_alert", "acknowledged"): ({"instruction": ""}, "form.instruction: must not be empty"),
+}
