@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from rules.calendar import CalendarOverride
+    from rules.calendar import CalendarOverride, LegalCalendar
     from workflows.case.model import DeadlineStatus, DeadlineView
     from workflows.statutory_clock import ClockSpec, StatutoryClock
 
@@ -55,7 +55,7 @@ class Clocks:
     """All running and finished clocks of one case, keyed e.g. "T06" or "T07" or "T01:<task id>"."""
 
     def __init__(self, calendar: list[CalendarOverride], on_change: Callable[[Clock], None]) -> None:
-        self._calendar = list(calendar)
+        self._calendar = LegalCalendar(calendar)
         self._clocks: dict[str, Clock] = {}
         self._on_change = on_change
 
@@ -71,7 +71,7 @@ class Clocks:
     def start(self, key: str, spec: ClockSpec, subject: str, on_expiry: Callable[[Clock], None]) -> Clock:
         if key in self._clocks and self._clocks[key].status is DeadlineStatus.RUNNING:
             raise RuntimeError(f"clock {key} is already running")
-        clock = Clock(key=key, subject=subject, clock=StatutoryClock(spec, self._calendar), on_expiry=on_expiry)
+        clock = Clock(key=key, subject=subject, clock=StatutoryClock(spec, self.calendar), on_expiry=on_expiry)
         self._clocks[key] = clock
         clock.task = asyncio.create_task(self._watch(clock))
         self._on_change(clock)
@@ -110,7 +110,7 @@ class Clocks:
             self._changed(clock)
 
     def apply_calendar(self, overrides: list[CalendarOverride]) -> None:
-        self._calendar = [o for o in self._calendar if o.year not in {n.year for n in overrides}] + overrides
+        self._calendar = self._calendar.with_overrides(overrides)
         for clock in self._clocks.values():
             if clock.clock.apply_calendar(overrides) and clock.status in (
                 DeadlineStatus.RUNNING,
@@ -119,8 +119,13 @@ class Clocks:
                 self._changed(clock)
 
     @property
+    def legal_calendar(self) -> LegalCalendar:
+        """The calendar every clock of this case counts on."""
+        return self._calendar
+
+    @property
     def calendar(self) -> list[CalendarOverride]:
-        return list(self._calendar)
+        return list(self._calendar.overrides)
 
     def _changed(self, clock: Clock) -> None:
         clock.changed = True

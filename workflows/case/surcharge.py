@@ -38,7 +38,7 @@ def _day(instant: dt.datetime) -> dt.date:
     return instant.astimezone(SHANGHAI).date()
 
 
-def excluded_days(payment_deadline: dt.datetime, remedies: list[Remedy], until: dt.datetime) -> int:
+def surcharge_days_paused(payment_deadline: dt.datetime, remedies: list[Remedy], until: dt.datetime) -> int:
     """Surcharge days (after the payment deadline's last day, up to `until`) on which a remedy was
     pending; days before the surcharge started do not count."""
     first = _day(payment_deadline)
@@ -52,5 +52,5 @@ def excluded_days(payment_deadline: dt.datetime, remedies: list[Remedy], until: 
 def surcharge_owed(fine: Decimal, payment_deadline: dt.datetime, remedies: list[Remedy], at: dt.datetime) -> Decimal:
     """The surcharge owed at `at` (e.g. the moment the party paid)."""
     days = max(0, (_day(at) - _day(payment_deadline)).days)
-    paused = min(excluded_days(payment_deadline, remedies, at), days)
+    paused = min(surcharge_days_paused(payment_deadline, remedies, at), days)
     return surcharge_yuan(fine, days, paused)

@@ -20,7 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case.extensions import ExtensionRequest, open_request, validate_request
     from workflows.case.model import CaseEvent, CaseInput, CaseSummary, DeadlineView, TaskCompletion, TaskView
     from workflows.case.process import enforcement_case
-    from workflows.case.surcharge import excluded_days
+    from workflows.case.surcharge import surcharge_days_paused
     from workflows.statutory_clock import CALENDAR_UPDATED_SIGNAL
 
 
@@ -98,7 +98,7 @@ class EnforcementCaseWorkflow:
             self.ctx.clocks.hold("T16")
         elif self.ctx.running("T16") and was_pending and not now_pending:
             t16 = self.ctx.clocks["T16"].clock
-            total = excluded_days(t16.spec.start, self.ctx.inbox.remedies, remedy.at)
+            total = surcharge_days_paused(t16.spec.start, self.ctx.inbox.remedies, remedy.at)
             self.ctx.clocks.release("T16", max(0, total - t16.spec.paused_days))
         self.ctx.record(f"{remedy.kind}_{remedy.state}", detail=remedy.model_dump(mode="json"))
 

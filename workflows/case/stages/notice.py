@@ -12,7 +12,6 @@ from decimal import Decimal
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from rules.calendar import LegalCalendar
     from rules.deadlines import compute_deadline
     from workflows.case.clocks import Clock
     from workflows.case.context import CaseContext
@@ -38,7 +37,7 @@ def _hearing_notice_long_enough(ctx: CaseContext) -> StageCheck:
     def check(completion: TaskCompletion) -> None:
         notice_at = instant(completion.form.get("notice_served_at"), "notice_served_at")
         hearing_at = instant(completion.form.get("hearing_at"), "hearing_at")
-        earliest = compute_deadline("T09", notice_at, calendar=LegalCalendar(ctx.clocks.calendar))
+        earliest = compute_deadline("T09", notice_at, calendar=ctx.clocks.legal_calendar)
         if hearing_at < earliest.due_at:
             raise refuse(
                 "LegalRule",

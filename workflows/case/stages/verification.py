@@ -7,7 +7,6 @@ from decimal import Decimal
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from rules.calendar import LegalCalendar
     from rules.deadlines import compute_deadline
     from rules.errors import RuleError
     from rules.procedure import on_the_spot_collection_allowed, simplified_procedure_allowed
@@ -65,7 +64,7 @@ def limitation_expired(ctx: CaseContext) -> bool:
     if ctx.case.violation_at is None:
         return False
     variant = "life_health_finance" if ctx.case.harm_to_life_health_finance else None
-    calendar = LegalCalendar(ctx.clocks.calendar)
+    calendar = ctx.clocks.legal_calendar
     deadline = compute_deadline("T02", ctx.case.violation_at, variant=variant, calendar=calendar)
     return ctx.case.lead_received_at > deadline.due_at  # "在二年内未被发现": discovery is what counts
 
