@@ -81,12 +81,8 @@ class TaskBook:
 
     def validate(self, completion: TaskCompletion) -> None:
         """Refuse a completion that must not enter history. Reads state only."""
-        task = self._tasks.get(completion.task_id)
-        if task is None:
-            raise refuse("TaskNotFound", f"case {self._case_id} has no task {completion.task_id}")
+        task = self._open_task(completion)
         view, actor = task.view, completion.actor
-        if view.status is not TaskStatus.OPEN:
-            raise refuse("TaskClosed", f"task {view.task_id} ({view.kind}) is already {view.status.value}")
         if not set(actor.roles) & set(view.candidate_roles):
             raise refuse(
                 "RoleNotAllowed",
@@ -110,10 +106,22 @@ class TaskBook:
         if task.check is not None:
             task.check(completion)
 
+    def _open_task(self, completion: TaskCompletion) -> _Task:
+        task = self._tasks.get(completion.task_id)
+        if task is None:
+            raise refuse("TaskNotFound", f"case {self._case_id} has no task {completion.task_id}")
+        view = task.view
+        if view.status is not TaskStatus.OPEN:
+            raise refuse("TaskClosed", f"task {view.task_id} ({view.kind}) is already {view.status.value}")
+        return task
+
     def complete(self, completion: TaskCompletion) -> TaskView:
-        """The Update handler's act: check again, then record the completion."""
-        self.validate(completion)
-        task = self._tasks[completion.task_id]
+        """The Update handler's act: check again what may have changed since the validator ran
+        (the task's state, the stage's legal check), then record the completion. Role,
+        jurisdiction and form are facts of the completion and the task, settled by the validator."""
+        task = self._open_task(completion)
+        if task.check is not None:
+            task.check(completion)
         task.completion = completion
         return self.update(
             completion.task_id,

@@ -120,5 +120,10 @@ class EnforcementCaseWorkflow:
         )
 
     @workflow.query
+    def open_tasks(self) -> list[TaskView]:
+        """Only the open tasks: what an officer's "what next?" needs, without the event log."""
+        return self.ctx.tasks.open_tasks()
+
+    @workflow.query
     def now(self) -> dt.datetime:
         return workflow.now()
