@@ -205,6 +205,7 @@ Scenario = Callable[[Recording], Awaitable[WorkflowHandle[Any, Any]]]
 # File name (without .json) = workflow id → scenario. test_replay.py expects every one of these files.
 SCENARIOS: dict[str, Scenario] = {
     "case-paid": case_paid,
+    "case-paid-projection-coalesced": case_paid,  # the same case after the projection-coalescing patch
     "case-overdue-escalated": case_overdue_escalated,
     "case-lead-not-established": lead_not_established,
     "case-calendar-updated": case_calendar_updated,
