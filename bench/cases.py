@@ -26,7 +26,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from bench.bare_workflow import BareUpdatesWorkflow
+from bench.bare_workflow import BareUpdatesWorkflow, TimedUpdatesWorkflow
 
 CASES = int(os.environ.get("BENCH_CASES", "40"))
 CONCURRENCY = int(os.environ.get("BENCH_OFFICERS", "8"))
@@ -105,16 +105,18 @@ async def _drive_case(client: Client, latencies: list[float]) -> None:
     await handle.result()
 
 
-async def _drive_bare(client: Client, latencies: list[float]) -> None:
-    handle = await client.start_workflow(
-        BareUpdatesWorkflow.run, UPDATES_PER_CASE, id=f"bare-{uuid.uuid4()}", task_queue=QUEUE
-    )
+async def _drive_bare(client: Client, latencies: list[float], workflow: Any = BareUpdatesWorkflow) -> None:
+    handle = await client.start_workflow(workflow.run, UPDATES_PER_CASE, id=f"bare-{uuid.uuid4()}", task_queue=QUEUE)
     for n in range(UPDATES_PER_CASE):
-        await handle.query(BareUpdatesWorkflow.progress)
+        await handle.query(workflow.progress)
         begin = time.perf_counter()
-        await handle.execute_update(BareUpdatesWorkflow.step, n)
+        await handle.execute_update(workflow.step, n)
         latencies.append(time.perf_counter() - begin)
     await handle.result()
+
+
+async def _drive_timed(client: Client, latencies: list[float]) -> None:
+    await _drive_bare(client, latencies, TimedUpdatesWorkflow)
 
 
 async def _run(client: Client, drive: Any) -> tuple[float, list[float]]:
@@ -162,20 +164,28 @@ async def main() -> None:
             async with Worker(
                 env.client,
                 task_queue=QUEUE,
-                workflows=[EnforcementCaseWorkflow, BareUpdatesWorkflow],
+                workflows=[EnforcementCaseWorkflow, BareUpdatesWorkflow, TimedUpdatesWorkflow],
                 activities=ACTIVITIES,
                 activity_executor=executor,
                 workflow_runner=WORKFLOW_RUNNER,
             ):
                 await _run(env.client, _drive_bare)  # warm-up: server caches, sandbox imports
                 await _run(env.client, _drive_case)
-                rounds = []
-                for _ in range(ROUNDS):  # alternating, so a noisy moment hits both sides alike
-                    rounds.append((await _run(env.client, _drive_bare), await _run(env.client, _drive_case)))
+                rounds, timed = [], []
+                for _ in range(ROUNDS):  # alternating, so a noisy moment hits every variant alike
+                    bare = await _run(env.client, _drive_bare)
+                    timed.append(await _run(env.client, _drive_timed))
+                    rounds.append((bare, await _run(env.client, _drive_case)))
     finally:
         await env.shutdown()
         _drop_schema(schema)
     _report(rounds)
+    timed_all = [x for _, lat in timed for x in lat]
+    bare_all = [x for (_, b), _ in rounds for x in b]
+    print(
+        f"floor + one deadline timer per step (TimedUpdatesWorkflow): p50 {_pct(timed_all, 50):.1f} ms, "
+        f"{_pct(timed_all, 50) / _pct(bare_all, 50):.2f}x the floor"
+    )
 
 
 Run = tuple[float, list[float]]

@@ -6,7 +6,8 @@ from temporalio.exceptions import ApplicationError
 REFUSALS = {
     "TaskNotFound": 404,
     "TaskClosed": 409,  # completed or cancelled, e.g. the loser of a double completion
-    "CaseClosed": 409,
+    "CaseClosed": 409,  # said by clients (core/case_gateway.py): a completed workflow takes no Update
+    "CaseNotFound": 404,  # said by clients: no workflow with that case_id
     "RoleNotAllowed": 403,
     "OutsideJurisdiction": 403,
     "OutcomeNotAllowed": 422,

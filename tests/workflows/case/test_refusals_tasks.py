@@ -7,6 +7,7 @@ and after the refusal. The refused act is then done right, to show the refusal w
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +16,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError
 
+from core.case_gateway import CaseGateway, CaseRefused
 from tests.workflows.case import forms
 from tests.workflows.case.driver import (
     CITYHEAD1,
@@ -25,6 +27,7 @@ from tests.workflows.case.driver import (
     OFFICER2,
     OFFICER3,
     CaseDriver,
+    case_input,
 )
 from tests.workflows.case.flows import (
     StartCase,
@@ -38,11 +41,13 @@ from tests.workflows.case.refusing import (
     asking,
     completing,
     completing_kind,
+    completion,
     observed,
     projection,
     refused_without_change,
 )
 from workflows.case.events import Payment
+from workflows.case.extensions import ExtensionRequest
 from workflows.case.model import Actor, TaskStatus, TaskView
 from workflows.case.workflow import EnforcementCaseWorkflow
 
@@ -182,24 +187,37 @@ async def test_an_update_on_a_closed_case_changes_nothing(start_case: StartCase)
     assert await observed(case) == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="KNOWN GAP, to close in the API (issue 4): a closed case's workflow has completed, so Temporal "
-    "answers an Update with NOT_FOUND before any validator runs; the API must map that to the typed "
-    "CaseClosed refusal (409) of workflows/case/errors.py",
-)
-async def test_an_update_on_a_closed_case_is_refused_as_case_closed(start_case: StartCase) -> None:
+async def test_an_update_on_a_closed_case_is_refused_as_case_closed(start_case: StartCase, case_env: Any) -> None:
+    """Temporal answers an Update to a completed workflow with NOT_FOUND before any validator runs;
+    the gateway every client uses turns that into the typed CaseClosed refusal (409)."""
     case, lead = await _closed(start_case)
+    gateway = CaseGateway(case_env[1])
+    case_id = case.handle.id
+    before = await observed(case)
     attempts = [
-        completing(case, lead.task_id, OFFICER1, "not_established", valid("verify_lead", "not_established")),
-        asking(case, OFFICER1, "T01"),
+        gateway.complete_task(case_id, completion(lead.task_id, OFFICER1, "not_established", {})),
+        gateway.request_extension(case_id, ExtensionRequest(actor=OFFICER1, clock="T01", reason="案情复杂")),
     ]
     for attempt in attempts:
-        try:
-            await attempt()
-        except WorkflowUpdateFailedError as exc:
-            assert isinstance(exc.cause, ApplicationError) and exc.cause.type == "CaseClosed", exc.cause
-        except RPCError as exc:
-            raise AssertionError(f"not a CaseClosed refusal but an RPCError: {exc}") from exc
-        else:
-            raise AssertionError("an update on a closed case was accepted")
+        with pytest.raises(CaseRefused) as refused:
+            await attempt
+        assert (refused.value.kind, refused.value.status) == ("CaseClosed", 409)
+        assert f"case {case_id} was closed at " in refused.value.detail
+    assert await observed(case) == before
+
+
+async def test_an_update_on_an_unknown_case_is_refused_as_not_found(case_env: Any) -> None:
+    gateway = CaseGateway(case_env[1])
+    with pytest.raises(CaseRefused) as refused:
+        await gateway.complete_task("case-does-not-exist", completion("case-does-not-exist/001", OFFICER1, "x", {}))
+    assert (refused.value.kind, refused.value.status) == ("CaseNotFound", 404)
+
+
+async def test_the_gateway_passes_a_validator_refusal_on_with_its_type(start_case: StartCase, case_env: Any) -> None:
+    case = await start_case(case_input(dt.datetime.now(dt.UTC)))
+    lead = await case.task("verify_lead")
+    gateway = CaseGateway(case_env[1])
+    with pytest.raises(CaseRefused) as refused:
+        await gateway.complete_task(case.handle.id, completion(lead.task_id, HEAD1, "established", {}))
+    assert (refused.value.kind, refused.value.status) == ("RoleNotAllowed", 403)
+    assert "head1" in refused.value.detail

@@ -1,0 +1,84 @@
+"""How every client (the API, command-line tools) speaks to a case workflow: Updates, queries, and
+one typed refusal, `CaseRefused`, whichever layer refused — the Update validator, the handler's
+re-check, or Temporal itself, which answers an Update to a completed workflow with NOT_FOUND before
+any validator can run (a closed case: 409 CaseClosed) and one to an unknown id the same way
+(404 CaseNotFound). The workflow id of a case is its case_id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle, WorkflowUpdateFailedError
+from temporalio.exceptions import ApplicationError
+from temporalio.service import RPCError, RPCStatusCode
+
+from workflows.case.errors import REFUSALS
+from workflows.case.extensions import ExtensionRequest
+from workflows.case.model import TaskCompletion, TaskView
+from workflows.case.workflow import CaseState, EnforcementCaseWorkflow
+
+
+class CaseRefused(Exception):
+    """An act on a case was refused; `kind` is a key of REFUSALS, `status` its HTTP status."""
+
+    def __init__(self, kind: str, detail: str) -> None:
+        assert kind in REFUSALS, kind
+        super().__init__(detail)
+        self.kind = kind
+        self.detail = detail
+
+    @property
+    def status(self) -> int:
+        return REFUSALS[self.kind]
+
+
+class CaseGateway:
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def handle(self, case_id: str) -> WorkflowHandle[EnforcementCaseWorkflow, Any]:
+        return self._client.get_workflow_handle_for(EnforcementCaseWorkflow.run, case_id)
+
+    async def complete_task(self, case_id: str, completion: TaskCompletion) -> TaskView:
+        """Complete a task (the `complete_task` Update); raises CaseRefused."""
+        try:
+            return await self.handle(case_id).execute_update(EnforcementCaseWorkflow.complete_task, completion)
+        except (WorkflowUpdateFailedError, RPCError) as exc:
+            raise await self._refusal(case_id, exc) from exc
+
+    async def request_extension(self, case_id: str, request: ExtensionRequest) -> TaskView:
+        """Ask for a statutory extension (the `request_extension` Update); raises CaseRefused."""
+        try:
+            return await self.handle(case_id).execute_update(EnforcementCaseWorkflow.request_extension, request)
+        except (WorkflowUpdateFailedError, RPCError) as exc:
+            raise await self._refusal(case_id, exc) from exc
+
+    async def state(self, case_id: str) -> CaseState:
+        """The case as its workflow sees it now (closed cases too, within the namespace's retention)."""
+        try:
+            return await self.handle(case_id).query(EnforcementCaseWorkflow.state)
+        except RPCError as exc:
+            raise await self._refusal(case_id, exc) from exc
+
+    async def _refusal(self, case_id: str, exc: WorkflowUpdateFailedError | RPCError) -> Exception:
+        """The CaseRefused that `exc` means, or `exc` itself when it is not a refusal (a server fault)."""
+        if isinstance(exc, WorkflowUpdateFailedError):
+            cause = exc.cause
+            if isinstance(cause, ApplicationError) and cause.type in REFUSALS:
+                return CaseRefused(cause.type, cause.message)
+            return exc
+        if exc.status != RPCStatusCode.NOT_FOUND:
+            return exc
+        try:
+            described = await self.handle(case_id).describe()
+        except RPCError as lookup:
+            if lookup.status == RPCStatusCode.NOT_FOUND:
+                return CaseRefused("CaseNotFound", f"there is no case {case_id}")
+            return lookup
+        if described.status is None or described.status is WorkflowExecutionStatus.RUNNING:
+            return exc  # not found while running: not a refusal we can name
+        when = f" at {described.close_time.isoformat()}" if described.close_time else ""
+        return CaseRefused(
+            "CaseClosed", f"case {case_id} was closed{when} ({described.status.name.lower()}); it takes no more acts"
+        )
