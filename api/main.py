@@ -17,17 +17,16 @@ from pydantic import BaseModel
 from sqlalchemy.engine import make_url
 from starlette.concurrency import run_in_threadpool
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
-from temporalio.client import Client
 
+from api.deps import temporal_client
 from api.problems import install_problem_handlers
-from api.routers import deadlines
+from api.routers import auth, deadlines, reference
 from core import db
 from core.settings import Settings, get_settings
-from core.temporal import connect
 from rules.startup import load_rules
 
 # Every router the app serves, in the order they appear in the docs. Add new ones here.
-ROUTERS: list[APIRouter] = [deadlines.router]
+ROUTERS: list[APIRouter] = [auth.router, reference.router, deadlines.router]
 
 HEALTH_CHECK_TIMEOUT_SECONDS = 5.0
 
@@ -81,16 +80,6 @@ async def check_database(settings: Settings) -> Check:
     except Exception as exc:
         return Check(ok=False, detail=f"{backend}: {_short(exc)}")
     return Check(ok=True, detail=backend)
-
-
-async def temporal_client(app: FastAPI) -> Client:
-    """The app's Temporal client, connected on first use and kept (it reconnects by itself)."""
-    client: Client | None = getattr(app.state, "temporal_client", None)
-    if client is None:
-        settings: Settings = app.state.settings
-        client = await connect(settings)
-        app.state.temporal_client = client
-    return client
 
 
 async def check_temporal(app: FastAPI, settings: Settings) -> Check:

@@ -32,6 +32,12 @@ class Settings(BaseSettings):
     api_host: str = "127.0.0.1"
     api_port: int = 8000
 
+    auth_secret: str = Field(
+        default="",
+        description="HMAC key that signs access tokens; empty means a random one kept in var/auth-secret",
+    )
+    access_token_minutes: int = Field(default=480, ge=1, description="token lifetime: one shift")
+
     seed_demo: bool = Field(default=True, description="seed demo reference data (embedded default only)")
     calendar_dir: Path | None = Field(
         default=None, description="admin-loaded holiday schedules; empty means var/calendar"

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -55,9 +56,9 @@ def pg_admin_url() -> str:
     return PG_ADMIN_URL
 
 
-@pytest.fixture
-def pg_schema_url(pg_admin_url: str) -> Iterator[str]:
-    """A fresh, empty schema in the `test` database for one test; dropped afterwards."""
+@contextmanager
+def temporary_schema(pg_admin_url: str) -> Iterator[str]:
+    """A fresh, empty schema in the `test` database (its URL); dropped afterwards."""
     schema = f"t_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(pg_admin_url)
     with admin.begin() as conn:
@@ -69,6 +70,13 @@ def pg_schema_url(pg_admin_url: str) -> Iterator[str]:
         with admin.begin() as conn:
             conn.execute(sa.text(f'drop schema "{schema}" cascade'))
         admin.dispose()
+
+
+@pytest.fixture
+def pg_schema_url(pg_admin_url: str) -> Iterator[str]:
+    """A fresh, empty schema in the `test` database for one test; dropped afterwards."""
+    with temporary_schema(pg_admin_url) as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

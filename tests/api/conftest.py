@@ -1,0 +1,59 @@
+"""The API against the real PostgreSQL: one migrated, demo-seeded schema per test session for the
+read-mostly tests (`seeded_url`), the app built on it, and signed-in clients per demo user."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from api.main import create_app
+from core.db import dispose_engines, get_engine, migrate
+from core.seed import DEMO_INTEGRATOR_KEY, DEMO_PASSWORD, seed_demo
+from core.settings import Settings
+from tests.conftest import temporary_schema
+
+TEST_SECRET = "test-signing-secret-not-for-production"
+
+
+@pytest.fixture(scope="session")
+def seeded_url(pg_admin_url: str) -> Iterator[str]:
+    with temporary_schema(pg_admin_url) as url:
+        migrate(url)
+        seed_demo(get_engine(url))
+        try:
+            yield url
+        finally:
+            dispose_engines()
+
+
+@pytest.fixture(scope="session")
+def api_settings(seeded_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    var = Path(tmp_path_factory.mktemp("var"))
+    return Settings(database_url=seeded_url, var_dir=var, auth_secret=TEST_SECRET, temporal_address="127.0.0.1:1")
+
+
+@pytest.fixture(scope="session")
+async def api(api_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The app over ASGI (no network), not signed in."""
+    transport = httpx.ASGITransport(app=create_app(api_settings))
+    async with httpx.AsyncClient(transport=transport, base_url="http://zhifa.test") as client:
+        yield client
+
+
+_tokens: dict[tuple[int, str], str] = {}
+
+
+async def sign_in(api: httpx.AsyncClient, username: str, password: str = DEMO_PASSWORD) -> dict[str, str]:
+    """Authorization headers for a demo user (tokens cached per session: argon2 is slow on purpose)."""
+    key = (id(api), username)
+    if key not in _tokens:
+        response = await api.post("/api/v1/auth/token", data={"username": username, "password": password})
+        assert response.status_code == 200, response.text
+        _tokens[key] = response.json()["access_token"]
+    return {"Authorization": f"Bearer {_tokens[key]}"}
+
+
+INTEGRATOR = {"X-API-Key": DEMO_INTEGRATOR_KEY}
