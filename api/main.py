@@ -1,7 +1,8 @@
 """The zhifa HTTP API: `create_app()` builds it; `app` is what uvicorn serves (`api.main:app`).
 
 One router per audience lives in `api.routers`; every error is problem+json (`api.problems`).
-`GET /healthz` reports whether the database and Temporal answer: 200 when both do, 503 otherwise.
+`GET /healthz` is liveness (the process answers); `GET /readyz` reports whether the database and
+Temporal answer: 200 when both do, 503 otherwise.
 """
 
 import asyncio
@@ -20,13 +21,20 @@ from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 
 from api.deps import temporal_client
 from api.problems import install_problem_handlers
-from api.routers import auth, deadlines, reference
+from api.routers import auth, cases, deadlines, intake, reference, tasks
 from core import db
 from core.settings import Settings, get_settings
 from rules.startup import load_rules
 
 # Every router the app serves, in the order they appear in the docs. Add new ones here.
-ROUTERS: list[APIRouter] = [auth.router, reference.router, deadlines.router]
+ROUTERS: list[APIRouter] = [
+    auth.router,
+    intake.router,
+    cases.router,
+    tasks.router,
+    reference.router,
+    deadlines.router,
+]
 
 HEALTH_CHECK_TIMEOUT_SECONDS = 5.0
 
@@ -93,13 +101,23 @@ async def check_temporal(app: FastAPI, settings: Settings) -> Check:
     return Check(ok=True, detail=where)
 
 
+class Alive(BaseModel):
+    status: Literal["ok"] = "ok"
+    version: str
+
+
+@health_router.get("/healthz", summary="Liveness: the process answers")
+async def healthz() -> Alive:
+    return Alive(version=_version())
+
+
 @health_router.get(
-    "/healthz",
-    summary="Is the API able to serve: database and Temporal reachable",
+    "/readyz",
+    summary="Readiness: database and Temporal reachable",
     response_model=Health,
     responses={503: {"model": Health, "description": "the database or Temporal does not answer"}},
 )
-async def healthz(request: Request) -> JSONResponse:
+async def readyz(request: Request) -> JSONResponse:
     settings: Settings = request.app.state.settings
     database, temporal = await asyncio.gather(check_database(settings), check_temporal(request.app, settings))
     ok = database.ok and temporal.ok

@@ -35,7 +35,7 @@ def banner(server: DevServer, settings: Settings, api_url: str, pids: dict[str, 
     database = make_url(settings.effective_database_url).render_as_string(hide_password=True)
     rows = [
         ("API docs", f"{api_url}/docs"),
-        ("API health", f"{api_url}/healthz"),
+        ("API readiness", f"{api_url}/readyz"),
         ("Temporal UI", server.ui_url or "disabled (headless)"),
         ("Temporal", f"{server.address}, namespace {server.namespace}, task queue {settings.task_queue}"),
         ("Database", database),

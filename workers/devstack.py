@@ -2,7 +2,7 @@
 
 Order of start: the Temporal dev server from temporal-dev.yaml (its SQLite file under var/); while it
 boots, the application database is migrated and seeded; once Temporal answers, the worker
-(`python -m workers.worker`) and the API (uvicorn) start; once /healthz says 200 the banner tells
+(`python -m workers.worker`) and the API (uvicorn) start; once /readyz says 200 the banner tells
 where everything is. If any child dies the others are stopped and the exit code is 1. Ctrl-C or
 SIGTERM stops API and worker first, then Temporal, each with a bounded wait, SIGKILLs stragglers and
 exits 0. State is kept in var/, so the next `zhifa dev` carries on where this one stopped.
@@ -180,7 +180,7 @@ def _local_host(host: str) -> str:
 
 
 def wait_for_api(base_url: str, supervisor: Supervisor) -> None:
-    """Poll /healthz until 200; fail when a child dies, a stop arrives or the deadline passes."""
+    """Poll /readyz until 200; fail when a child dies, a stop arrives or the deadline passes."""
     deadline = time.monotonic() + API_READY_TIMEOUT_SECONDS
     last = "no answer"
     while True:
@@ -190,7 +190,7 @@ def wait_for_api(base_url: str, supervisor: Supervisor) -> None:
         if dead is not None:
             raise StackError(f"{dead.name} (pid {dead.pid}) exited with code {dead.returncode} during start-up")
         try:
-            with urllib.request.urlopen(f"{base_url}/healthz", timeout=5) as response:
+            with urllib.request.urlopen(f"{base_url}/readyz", timeout=5) as response:
                 if response.status == 200:
                     return
         except urllib.error.HTTPError as exc:

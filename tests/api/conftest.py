@@ -4,16 +4,22 @@ read-mostly tests (`seeded_url`), the app built on it, and signed-in clients per
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
 import pytest
+from temporalio.testing import WorkflowEnvironment
+from temporalio.worker import Worker
 
+from activities.registry import ACTIVITIES
 from api.main import create_app
 from core.db import dispose_engines, get_engine, migrate
 from core.seed import DEMO_INTEGRATOR_KEY, DEMO_PASSWORD, seed_demo
-from core.settings import Settings
+from core.settings import Settings, get_settings
 from tests.conftest import temporary_schema
+from workflows.registry import WORKFLOWS
+from workflows.sandbox import WORKFLOW_RUNNER
 
 TEST_SECRET = "test-signing-secret-not-for-production"
 
@@ -57,3 +63,38 @@ async def sign_in(api: httpx.AsyncClient, username: str, password: str = DEMO_PA
 
 
 INTEGRATOR = {"X-API-Key": DEMO_INTEGRATOR_KEY}
+
+
+LIVE_QUEUE = "api-tests"
+
+
+@pytest.fixture(scope="session")
+async def live(
+    seeded_url: str, dev_server_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app on a real Temporal dev server with a real worker (case workflow + projections into
+    the seeded PostgreSQL schema): what `make run` serves, over ASGI."""
+    settings = Settings(
+        database_url=seeded_url,
+        var_dir=Path(tmp_path_factory.mktemp("live-var")),
+        auth_secret=TEST_SECRET,
+        task_queue=LIVE_QUEUE,
+        temporal_namespace="zhifa-test",
+    )
+    app = create_app(settings)
+    app.state.temporal_client = dev_server_env.client
+    with pytest.MonkeyPatch.context() as patch, ThreadPoolExecutor(4) as executor:
+        patch.setenv("ZHIFA_DATABASE_URL", seeded_url)  # the projection activity's database
+        get_settings.cache_clear()
+        async with Worker(
+            dev_server_env.client,
+            task_queue=LIVE_QUEUE,
+            workflows=WORKFLOWS,
+            activities=ACTIVITIES,
+            activity_executor=executor,
+            workflow_runner=WORKFLOW_RUNNER,
+        ):
+            transport = httpx.ASGITransport(app=app)
+            async with httpx.AsyncClient(transport=transport, base_url="http://zhifa.test") as client:
+                yield client
+    get_settings.cache_clear()

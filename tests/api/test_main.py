@@ -1,4 +1,4 @@
-"""The app factory: metadata, routers, problem+json on the real routes, and /healthz."""
+"""The app factory: metadata, routers, problem+json on the real routes, /healthz and /readyz."""
 
 import socket
 from pathlib import Path
@@ -22,7 +22,7 @@ def test_openapi_has_title_health_and_deadlines() -> None:
         spec = client.get("/openapi.json").json()
     assert spec["info"]["title"].startswith("zhifa")
     assert spec["info"]["version"]
-    assert "/healthz" in spec["paths"]
+    assert "/healthz" in spec["paths"] and "/readyz" in spec["paths"]
     assert "/api/v1/deadlines/{code}" in spec["paths"]
 
 
@@ -34,10 +34,10 @@ def test_real_router_errors_are_problems() -> None:
     assert response.json()["code"] == "T99"
 
 
-def test_healthz_503_when_temporal_is_unreachable(tmp_path: Path) -> None:
-    settings = Settings(var_dir=tmp_path, temporal_address=f"127.0.0.1:{_closed_port()}")
+def test_readyz_503_when_temporal_is_unreachable(tmp_path: Path) -> None:
+    settings = Settings(var_dir=tmp_path, database_url="", temporal_address=f"127.0.0.1:{_closed_port()}")
     with TestClient(create_app(settings)) as client:
-        response = client.get("/healthz")
+        response = client.get("/readyz")
     assert response.status_code == 503
     body = response.json()
     assert body["status"] == "unavailable"
@@ -45,24 +45,32 @@ def test_healthz_503_when_temporal_is_unreachable(tmp_path: Path) -> None:
     assert body["temporal"]["ok"] is False
 
 
-def test_healthz_503_when_database_is_unreachable(tmp_path: Path) -> None:
+def test_readyz_503_when_database_is_unreachable(tmp_path: Path) -> None:
     settings = Settings(
         var_dir=tmp_path,
         database_url=f"postgresql+psycopg://nobody@127.0.0.1:{_closed_port()}/none",
         temporal_address=f"127.0.0.1:{_closed_port()}",
     )
     with TestClient(create_app(settings)) as client:
-        response = client.get("/healthz")
+        response = client.get("/readyz")
     assert response.status_code == 503
     body = response.json()
     assert body["database"]["ok"] is False
     assert body["database"]["detail"].startswith("postgresql")
 
 
-async def test_healthz_200_with_database_and_temporal(tmp_path: Path, time_skipping_env: WorkflowEnvironment) -> None:
+async def test_readyz_200_with_database_and_temporal(tmp_path: Path, time_skipping_env: WorkflowEnvironment) -> None:
     target = time_skipping_env.client.service_client.config.target_host
     settings = Settings(var_dir=tmp_path, temporal_address=target, temporal_namespace="default")
     with TestClient(create_app(settings)) as client:
-        response = client.get("/healthz")
+        response = client.get("/readyz")
     assert response.status_code == 200, response.text
     assert response.json()["status"] == "ok"
+
+
+def test_healthz_is_liveness_and_needs_nothing(tmp_path: Path) -> None:
+    settings = Settings(var_dir=tmp_path, database_url="", temporal_address=f"127.0.0.1:{_closed_port()}")
+    with TestClient(create_app(settings)) as client:
+        response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json()["status"] == "ok" and response.json()["version"]

@@ -1,6 +1,6 @@
 """`zhifa dev`: the embedded stack as real processes on free ports with a temporary var folder.
 
-Start → banner and /healthz 200 → a workflow on its Temporal server → SIGINT → exit 0 and no child
+Start → banner and /readyz 200 → a workflow on its Temporal server → SIGINT → exit 0 and no child
 left → start again → the workflow and its search attributes are still there. A SIGKILLed child
 takes the stack down with a non-zero exit. A malformed temporal-dev.yaml or a busy port stops
 `zhifa dev` before anything starts.
@@ -67,7 +67,7 @@ class Stack:
         return process, pids
 
     def healthz(self) -> httpx.Response:
-        return httpx.get(f"http://127.0.0.1:{self.api_port}/healthz", timeout=10)
+        return httpx.get(f"http://127.0.0.1:{self.api_port}/readyz", timeout=10)
 
 
 def _port_free(port: int) -> bool:

@@ -1,0 +1,152 @@
+"""The task inbox (Camunda Tasklist is the bar): list and read tasks from the SQL projection, and
+complete one by sending the workflow's `complete_task` Update, whose validator decides (role,
+jurisdiction, task still open, outcome allowed, form valid, the stage's legal checks). The answer
+carries the case's new stage and open tasks from the workflow itself, so the caller never waits
+for the projection to catch up.
+
+Task ids contain a slash (``{case_id}/{seq}-{kind}``), hence the ``:path`` converters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Query
+from pydantic import BaseModel, ConfigDict, Field
+from sqlmodel import Session, col, func, select
+from sqlmodel.sql.expression import SelectOfScalar
+from starlette.concurrency import run_in_threadpool
+
+from api.auth import Principal
+from api.deps import GatewayDep, PrincipalDep, SessionDep
+from api.problems import ProblemError, problem_responses
+from api.routers.cases import visible_case_path
+from api.views import Page, TaskOut, task_out
+from core.case_gateway import CaseRefused, case_id_of
+from core.case_tables import CaseTask, CaseTaskRole
+from core.jurisdiction import in_subtree
+from core.models import Role
+from workflows.case.model import TaskCompletion
+
+router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
+
+OVERSEERS = (Role.AUDITOR, Role.ADMIN)  # see every task in their subtree, whatever its roles
+
+
+class Completion(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    outcome: str = Field(min_length=1, max_length=64)
+    form: dict[str, Any] = Field(default_factory=dict, description="must satisfy the task's form_schema")
+
+
+class Completed(BaseModel):
+    task: TaskOut
+    case_id: str
+    stage: str
+    open_tasks: list[TaskOut]
+
+
+def refusal_problem(exc: CaseRefused) -> ProblemError:
+    """The workflow's refusal as problem+json: type urn:zhifa:problem:<kind>, its HTTP status."""
+    slug = "".join(f"-{c.lower()}" if c.isupper() else c for c in exc.kind).lstrip("-")
+    return ProblemError(exc.status, exc.kind, exc.detail, slug=slug)
+
+
+def visible_tasks(principal: Principal, candidate_role: str | None) -> SelectOfScalar[CaseTask]:
+    """Tasks in the principal's subtree that one of its roles may act on (overseers: all)."""
+    stmt = select(CaseTask).where(in_subtree(col(CaseTask.jurisdiction_path), principal.jurisdiction_path))
+    roles = {r.value for r in principal.roles} if not principal.has_role(*OVERSEERS) else None
+    if candidate_role is not None:
+        roles = {candidate_role} & roles if roles is not None else {candidate_role}
+    if roles is not None:
+        has_role = (
+            select(CaseTaskRole.task_id)
+            .where(col(CaseTaskRole.task_id) == col(CaseTask.task_id), col(CaseTaskRole.role).in_(sorted(roles)))
+            .exists()
+        )
+        stmt = stmt.where(has_role)
+    return stmt
+
+
+def _page(
+    session: Session, stmt: SelectOfScalar[CaseTask], sort: str, limit: int, offset: int
+) -> tuple[list[CaseTask], int]:
+    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    key = col(CaseTask.due_at).asc().nulls_last() if sort == "due" else col(CaseTask.created_at).asc()
+    rows = session.exec(stmt.order_by(key, col(CaseTask.task_id)).limit(limit).offset(offset)).all()
+    return list(rows), int(total)
+
+
+@router.get("", summary="The inbox: tasks the caller may act on", responses=problem_responses(401, 422))
+async def list_tasks(
+    principal: PrincipalDep,
+    session: SessionDep,
+    assigned: Literal["me", "unassigned", "any"] = "any",
+    candidate_role: str | None = None,
+    kind: str | None = None,
+    stage: str | None = None,
+    case_id: str | None = None,
+    due_before: dt.datetime | None = None,
+    overdue: bool | None = None,
+    status: Literal["open", "completed"] = "open",
+    sort: Literal["due", "created"] = "due",
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> Page[TaskOut]:
+    stmt = visible_tasks(principal, candidate_role).where(CaseTask.status == status)
+    if assigned == "me":
+        stmt = stmt.where(CaseTask.assignee == principal.username)
+    elif assigned == "unassigned":
+        stmt = stmt.where(col(CaseTask.assignee).is_(None))
+    for column, value in ((CaseTask.kind, kind), (CaseTask.stage, stage), (CaseTask.case_id, case_id)):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if due_before is not None:
+        stmt = stmt.where(col(CaseTask.due_at) < due_before)
+    if overdue is not None:
+        stmt = stmt.where(CaseTask.overdue == overdue)
+    rows, total = await run_in_threadpool(_page, session, stmt, sort, limit, offset)
+    return Page(items=[task_out(t) for t in rows], total=total, limit=limit, offset=offset)
+
+
+def _visible_task(session: Session, principal: Principal, task_id: str) -> CaseTask:
+    task = session.exec(
+        select(CaseTask).where(
+            CaseTask.task_id == task_id, in_subtree(col(CaseTask.jurisdiction_path), principal.jurisdiction_path)
+        )
+    ).first()
+    if task is None:
+        raise ProblemError(404, "Not found", f"no task {task_id} visible to {principal.username}", slug="not-found")
+    return task
+
+
+@router.post(
+    "/{task_id:path}/complete",
+    summary="Complete a task: its outcome and form, validated by the case's workflow",
+    responses=problem_responses(401, 403, 404, 409, 422),
+)
+async def complete_task(
+    task_id: str, body: Completion, principal: PrincipalDep, session: SessionDep, gateway: GatewayDep
+) -> Completed:
+    if principal.has_role(Role.AUDITOR) and len(principal.roles) == 1:
+        raise ProblemError(403, "Forbidden", "auditors read; they do not act on cases", slug="forbidden")
+    case_id = case_id_of(task_id)  # not the task row: the projection may not show a new task yet
+    await run_in_threadpool(visible_case_path, session, principal, case_id)
+    completion = TaskCompletion(task_id=task_id, actor=principal.actor(), outcome=body.outcome, form=body.form)
+    try:
+        done = await gateway.complete_task(case_id, completion)
+        state = await gateway.state(case_id)
+    except CaseRefused as exc:
+        raise refusal_problem(exc) from exc
+    return Completed(
+        task=task_out(done),
+        case_id=case_id,
+        stage=state.summary.stage.value,
+        open_tasks=[task_out(t) for t in state.open_tasks],
+    )
+
+
+@router.get("/{task_id:path}", summary="One task, with its form's JSON Schema", responses=problem_responses(401, 404))
+async def get_task(task_id: str, principal: PrincipalDep, session: SessionDep) -> TaskOut:
+    return task_out(await run_in_threadpool(_visible_task, session, principal, task_id))

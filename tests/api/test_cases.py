@@ -1,0 +1,72 @@
+"""GET /api/v1/cases and /api/v1/cases/{id} on the live stack: scope by subtree, integrators see
+only their own cases, filters, and the detail's deadlines and tasks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+from tests.api.conftest import INTEGRATOR, sign_in
+from tests.api.live_cases import INSIDE_MINGHU, open_case, until
+
+
+async def _listed(live: httpx.AsyncClient, headers: dict[str, str], **params: Any) -> list[str]:
+    page = (await live.get("/api/v1/cases", params={"limit": 500, **params}, headers=headers)).json()
+    return [c["case_id"] for c in page["items"]]
+
+
+async def test_each_principal_sees_its_own_subtree(live: httpx.AsyncClient) -> None:
+    officer1, officer3 = await sign_in(live, "officer1"), await sign_in(live, "officer3")
+    qinghe = (await open_case(live, officer1))["case_id"]
+    minghu = (await open_case(live, officer3, district="990103", location=INSIDE_MINGHU))["case_id"]
+
+    async def both_projected() -> bool:
+        return {qinghe, minghu} <= set(await _listed(live, await sign_in(live, "auditor1")))
+
+    await until(both_projected, "both cases in the city-wide list")
+    assert qinghe in await _listed(live, officer1) and minghu not in await _listed(live, officer1)
+    assert minghu in await _listed(live, officer3) and qinghe not in await _listed(live, officer3)
+    assert (await live.get(f"/api/v1/cases/{minghu}", headers=officer1)).status_code == 404
+    assert qinghe in await _listed(live, officer1, district="990102", stage="verification")
+    assert qinghe not in await _listed(live, officer1, stage="closed")
+    assert qinghe not in await _listed(live, officer1, violation_code="restaurant_fumes")
+    bad = await live.get("/api/v1/cases", params={"district": "nowhere"}, headers=officer1)
+    assert bad.status_code == 422
+
+
+async def test_an_integrator_sees_only_the_cases_it_opened(live: httpx.AsyncClient) -> None:
+    mine = (await open_case(live, INTEGRATOR, source="hotline"))["case_id"]
+    theirs = (await open_case(live, await sign_in(live, "officer1")))["case_id"]
+
+    async def projected() -> bool:
+        return {mine, theirs} <= set(await _listed(live, await sign_in(live, "auditor1")))
+
+    await until(projected, "both cases projected")
+    listed = await _listed(live, INTEGRATOR)
+    assert mine in listed and theirs not in listed
+    assert (await live.get(f"/api/v1/cases/{theirs}", headers=INTEGRATOR)).status_code == 404
+    assert (await live.get(f"/api/v1/cases/{mine}", headers=INTEGRATOR)).status_code == 200
+
+
+async def test_the_detail_shows_intake_deadlines_and_open_tasks(live: httpx.AsyncClient) -> None:
+    officer1 = await sign_in(live, "officer1")
+    case_id = (await open_case(live, officer1, external_ref="WG-2026-001"))["case_id"]
+
+    async def detail() -> dict[str, Any] | None:
+        response = await live.get(f"/api/v1/cases/{case_id}", headers=officer1)
+        return response.json() if response.status_code == 200 else None
+
+    body = await until(detail, "the case detail")
+    assert (body["stage"], body["district"], body["violation_code"]) == (
+        "verification",
+        "990102",
+        "street_vending_jiaxing",
+    )
+    assert body["intake"]["external_ref"] == "WG-2026-001" and body["intake"]["opened_by"] == "officer1"
+    assert abs(body["intake"]["cgcs2000_lon"] - body["intake"]["lon"]) < 1e-6  # CGCS2000 ≈ WGS84 (cm level)
+    assert [t["kind"] for t in body["open_tasks"]] == ["verify_lead"]
+    [t01] = [d for d in body["deadlines"] if d["code"] == "T01"]
+    assert t01["status"] == "running" and 0 < t01["remaining_seconds"] <= 25 * 86400
+    assert "第十五条" in t01["legal_basis"]
+    assert body["decision"] is None and body["documents"] == [] and body["evidence"] == []
