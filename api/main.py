@@ -20,8 +20,9 @@ from starlette.concurrency import run_in_threadpool
 from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 
 from api.deps import temporal_client
+from api.metrics import install_metrics
 from api.problems import install_problem_handlers
-from api.routers import auth, cases, deadlines, intake, reference, tasks
+from api.routers import audit, auth, cases, deadlines, intake, open311, reference, tasks
 from core import db
 from core.settings import Settings, get_settings
 from rules.startup import load_rules
@@ -32,6 +33,8 @@ ROUTERS: list[APIRouter] = [
     intake.router,
     cases.router,
     tasks.router,
+    audit.router,
+    open311.router,
     reference.router,
     deadlines.router,
 ]
@@ -143,6 +146,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings or get_settings()
     app.state.temporal_client = None
     install_problem_handlers(app)
+    install_metrics(app, app.state.settings)
     app.include_router(health_router)
     for router in ROUTERS:
         app.include_router(router)
