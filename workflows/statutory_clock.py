@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from rules.calendar import CalendarOverride, LegalCalendar
 from rules.deadlines import Deadline, compute_deadline
+from rules.periods import end_of_day
 
 CALENDAR_UPDATED_SIGNAL = "calendar_updated"
 
@@ -27,6 +28,11 @@ class ClockSpec(BaseModel):
     paused_days: int = Field(default=0, ge=0)
     extensions: tuple[int, ...] = ()
     variant: str | None = None
+    fixed_last_day: dt.date | None = Field(
+        default=None,
+        description="a last day fixed by an approved decision instead of counted from the start: the end of a "
+        "deferred or instalment payment period (T15, 处罚法 Art. 66 para 2); the period ends at 24:00 Asia/Shanghai",
+    )
 
 
 class StatutoryClock:
@@ -36,7 +42,7 @@ class StatutoryClock:
         self.deadline = self._compute()
 
     def _compute(self) -> Deadline:
-        return compute_deadline(
+        deadline = compute_deadline(
             self.spec.code,
             self.spec.start,
             paused_days=self.spec.paused_days,
@@ -44,6 +50,12 @@ class StatutoryClock:
             variant=self.spec.variant,
             calendar=self._calendar,
         )
+        day = self.spec.fixed_last_day
+        if day is None:
+            return deadline
+        # A day the agency fixed is not a count of days: no holiday roll-over, nothing provisional.
+        update = {"last_day": day, "due_at": end_of_day(day), "rolled_over_from": None, "provisional": False}
+        return deadline.model_copy(update=update)
 
     @property
     def overrides(self) -> tuple[CalendarOverride, ...]:
@@ -57,6 +69,10 @@ class StatutoryClock:
 
     def extend(self, days: int) -> None:
         self.spec = self.spec.model_copy(update={"extensions": (*self.spec.extensions, days)})
+        self.deadline = self._compute()
+
+    def fix_last_day(self, day: dt.date) -> None:
+        self.spec = self.spec.model_copy(update={"fixed_last_day": day})
         self.deadline = self._compute()
 
     def pause(self, days: int) -> None:

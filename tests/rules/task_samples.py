@@ -106,6 +106,50 @@ VALID: dict[tuple[str, str], dict[str, Any]] = {
     ("decide_preserved_evidence", "compulsory_measure"): {"decided_at": DT, "decision_text": "处理决定"},
     ("decide_preserved_evidence", "confiscation_procedure"): {"decided_at": DT, "decision_text": "处理决定"},
     ("decide_preserved_evidence", "released"): {"decided_at": DT, "decision_text": "处理决定"},
+    ("investigate", "seize"): {
+        "measure": "seize",
+        "officers": OFFICERS,
+        "approved_by": "u-head-1",
+        "approval_ref": "KY-SP-1",
+        "document_no": "沪长城管扣〔2026〕1号",
+        "seized_at": DT,
+        "reason": "无照经营的经营工具",
+        "legal_basis": "《无证无照经营查处办法》第十一条",
+        "items": [{"name": "三轮车", "quantity": "1辆", "custody_place": "中队暂扣物品仓库"}],
+        "party_signed": False,
+        "refusal_note": "当事人拒绝签名，已录像",
+        "witness": "王五（居委会工作人员）",
+    },
+    ("decide_seized_items", "release"): {
+        "decided_at": DT,
+        "ground": "decided",
+        "decision_text": "已作出处罚决定，解除扣押",
+        "document_no": "解扣〔2026〕1号",
+    },
+    ("decide_seized_items", "confiscate"): {
+        "decided_at": DT,
+        "decision_text": "没收三轮车一辆",
+        "penalty_document_no": "沪长城管罚〔2026〕12号",
+    },
+    ("decide_seized_items", "destroy"): {
+        "decided_at": DT,
+        "decision_text": "销毁假冒商品",
+        "legal_basis": "《产品质量法》第四十九条",
+        "document_no": "处〔2026〕1号",
+    },
+    ("decide_seized_items", "transfer"): {
+        "decided_at": DT,
+        "receiving_authority": "区公安分局",
+        "decision_text": "涉嫌犯罪，扣押物品随案移送",
+        "document_no": "移〔2026〕1号",
+        "party_notified_at": LATER,
+    },
+    ("release_seized_items", "released"): {
+        "released_at": LATER,
+        "document_no": "解扣〔2026〕2号",
+        "returned_to": "李四",
+        "party_signed": True,
+    },
     ("record_appraisal", "result_notified"): {
         "completed_at": DT,
         "result_summary": "超标",
@@ -274,6 +318,30 @@ INVALID: dict[tuple[str, str], tuple[dict[str, Any], str]] = {
         "form.decision_text: this field is required",
     ),
     ("decide_preserved_evidence", "released"): ({"decided_at": DT}, "form.decision_text: this field is required"),
+    ("investigate", "seize"): (
+        {k: v for k, v in VALID[("investigate", "seize")].items() if k != "witness"},
+        "form.witness: this field is required",
+    ),
+    ("decide_seized_items", "release"): (
+        {**VALID[("decide_seized_items", "release")], "ground": "period_expired"},
+        "form.ground: must be one of",
+    ),
+    ("decide_seized_items", "confiscate"): (
+        {"decided_at": DT, "decision_text": "没收"},
+        "form.penalty_document_no: this field is required",
+    ),
+    ("decide_seized_items", "destroy"): (
+        {**VALID[("decide_seized_items", "destroy")], "legal_basis": ""},
+        "form.legal_basis: must not be empty",
+    ),
+    ("decide_seized_items", "transfer"): (
+        {k: v for k, v in VALID[("decide_seized_items", "transfer")].items() if k != "party_notified_at"},
+        "form.party_notified_at: this field is required",
+    ),
+    ("release_seized_items", "released"): (
+        {**VALID[("release_seized_items", "released")], "party_signed": False},
+        "form.refusal_note: this field is required",
+    ),
     ("record_appraisal", "result_notified"): (
         {**VALID[("record_appraisal", "result_notified")], "notified_at": "2026-11-03"},
         "form.notified_at: ",

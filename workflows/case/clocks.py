@@ -9,6 +9,7 @@ once. A clock that is met (its act was done) stops its watcher.
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -86,6 +87,12 @@ class Clocks:
     def extend(self, key: str, days: int) -> None:
         clock = self._clocks[key]
         clock.clock.extend(days)
+        self._changed(clock)
+
+    def fix_last_day(self, key: str, day: dt.date) -> None:
+        """An approved decision fixes the clock's last day (a deferred payment period, T15)."""
+        clock = self._clocks[key]
+        clock.clock.fix_last_day(day)
         self._changed(clock)
 
     def pause(self, key: str, days: int) -> None:

@@ -45,6 +45,9 @@ PROJECT_RETRY = RetryPolicy(initial_interval=dt.timedelta(seconds=1), maximum_in
 PROJECTION_BURST_WINDOW = dt.timedelta(seconds=1)  # a technical setting, not a legal period
 WINDOW_SUMMARY = "projection burst window"  # shown on the timer in the Temporal UI
 PROJECTION_COALESCING_PATCH = "projection-coalescing"  # histories before it sent one batch per change
+# A compulsory measure whose period ran out undecided is released by law; the items go back at once
+# (强制法 Art. 28 para 1 (4), para 2): the step that does it.
+RELEASE_STEP = "release_seized_items"
 
 
 def parent_path(path: str) -> str:
@@ -82,6 +85,7 @@ class CaseContext:
         self.decided_at: dt.datetime | None = None
         self.decision: dict[str, Any] | None = None
         self.enforcement_result: str | None = None
+        self.deferred_until: dt.datetime | None = None  # end of an approved deferral/instalment plan (T15)
         self._background: list[asyncio.Task[None]] = []
 
     # --- what happened -------------------------------------------------------------------------
@@ -183,7 +187,8 @@ class CaseContext:
 
     def _task_overdue(self, clock: Clock) -> None:
         """A step's deadline passed with the step open: mark it, and 督办 one level up — unless the
-        law says the measure simply lapses (T03: 先行登记保存措施自动解除)."""
+        law says the measure simply lapses (T03: 先行登记保存措施自动解除) or is released (T04: 查封、
+        扣押 with no decision in time is released, and the items are returned at once)."""
         task = self.tasks.get(clock.subject)
         deadline = clock.clock.deadline
         if deadline.expiry_action == "lapse":
@@ -191,6 +196,16 @@ class CaseContext:
             self.record(
                 "measure_lapsed", task_id=task.task_id, detail={"code": deadline.code}, legal_basis=deadline.legal_basis
             )
+            return
+        if deadline.expiry_action == "release":
+            self.tasks.cancel(task.task_id)
+            self.record(
+                "measure_released",
+                task_id=task.task_id,
+                detail={"code": deadline.code, "due_at": deadline.due_at.isoformat()},
+                legal_basis=deadline.legal_basis,
+            )
+            self.open_step(RELEASE_STEP, path=task.jurisdiction_path)
             return
         self.tasks.update(task.task_id, overdue=True)
         self.overdue = True

@@ -1,6 +1,6 @@
 """Extending a statutory clock (延期): an officer asks, the approver named by the timer table
-decides. T01 +10 WD by the head (住建 Art. 15); T06 +30 CD by the head, then up to +60 CD by
-collective discussion (住建 Art. 29 para 1)."""
+decides. T01 +10 WD by the head (住建 Art. 15); T04 +30 CD by the head (查封、扣押, 强制法 Art. 25
+para 1); T06 +30 CD by the head, then up to +60 CD by collective discussion (住建 Art. 29 para 1)."""
 
 from __future__ import annotations
 
@@ -18,8 +18,8 @@ REQUESTERS = ("officer", "squad_leader")
 
 
 class ExtensionRequest(BaseModel):
-    """Body of the `request_extension` Update. `clock` is a timer code: T01 (the open verification)
-    or T06 (the case clock)."""
+    """Body of the `request_extension` Update. `clock` is a timer code: T01 (the open verification),
+    T04 (the open decision on seized items) or T06 (the case clock)."""
 
     actor: Actor
     clock: str

@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case.extensions import ExtensionRequest, open_request, validate_request
     from workflows.case.model import CaseEvent, CaseInput, CaseSummary, DeadlineView, TaskCompletion, TaskView
     from workflows.case.process import enforcement_case
+    from workflows.case.stages import deferral
     from workflows.case.surcharge import surcharge_days_paused
     from workflows.statutory_clock import CALENDAR_UPDATED_SIGNAL
 
@@ -59,13 +60,24 @@ class EnforcementCaseWorkflow:
 
     @workflow.update
     async def request_extension(self, request: ExtensionRequest) -> TaskView:
-        """Ask for a statutory extension (T01, T06); opens an approve_extension task."""
+        """Ask for a statutory extension (T01, T04, T06); opens an approve_extension task."""
         validate_request(self.ctx, request)
         return open_request(self.ctx, request)
 
     @request_extension.validator
     def _check_extension(self, request: ExtensionRequest) -> None:
         validate_request(self.ctx, request)
+
+    @workflow.update
+    async def request_deferral(self, request: deferral.DeferralRequest) -> TaskView:
+        """Register the party's application to defer or pay in instalments (处罚法 Art. 66 para 2);
+        opens an approve_deferral task for the head."""
+        deferral.validate_request(self.ctx, request)
+        return deferral.open_request(self.ctx, request)
+
+    @request_deferral.validator
+    def _check_deferral(self, request: deferral.DeferralRequest) -> None:
+        deferral.validate_request(self.ctx, request)
 
     # --- outside events -----------------------------------------------------------------------
 

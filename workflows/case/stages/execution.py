@@ -3,8 +3,9 @@
 Service within 7 WD of the decision (T11; public notice takes effect after 30 CD, T12). Payment
 within 15 CD of service (T15); after that a 3 %/day surcharge capped at the fine (T16), not
 counted while 复议 or 诉讼 is pending; a reminder (催告), then, once the litigation period (T18)
-has run, a 3-month window to apply to the court (T20). Closing within 15 WD of the closing
-event (T23). 处罚法 Arts. 61, 67, 72, 73; 强制法 Arts. 45, 53, 54; 住建 Arts. 31, 35–37.
+has run, a 3-month window to apply to the court (T20). An approved deferral or instalment plan
+(stages/deferral.py) moves the end of T15 and the start of T20. Closing within 15 WD of the closing
+event (T23). 处罚法 Arts. 61, 66, 67, 72, 73; 强制法 Arts. 45, 53, 54; 住建 Arts. 31, 35–37.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case.clocks import Clock
     from workflows.case.context import CaseContext
     from workflows.case.model import Stage
+    from workflows.case.stages import deferral
     from workflows.case.stages.forms import note_period_end
     from workflows.case.stages.forms import served_at as served_instant
     from workflows.statutory_clock import ClockSpec
@@ -79,6 +81,7 @@ def _payment_overdue(ctx: CaseContext) -> Callable[[Clock], None]:
 
     def overdue(clock: Clock) -> None:
         ctx.record("payment_overdue", legal_basis=clock.clock.deadline.legal_basis)
+        deferral.lapse_pending(ctx)  # an application still undecided has no period left to move
         ctx.clocks.start("T16", ClockSpec(code="T16", start=clock.clock.deadline.due_at), ctx.case.case_id, _noted(ctx))
         if ctx.inbox.remedy_pending():  # 复议/诉讼 already pending: no surcharge runs (处罚法 Art. 73)
             ctx.clocks.hold("T16")
@@ -107,7 +110,12 @@ async def _apply_to_court(ctx: CaseContext, litigation_period_end: dt.datetime) 
     await workflow.wait_condition(lambda: "T19" in ctx.clocks and not ctx.running("T19"))
     if _settled(ctx, ctx.fine_yuan()):
         return
-    application = await ctx.step("apply_court_enforcement", clock=ClockSpec(code="T20", start=litigation_period_end))
+    start = litigation_period_end
+    if ctx.deferred_until is not None and ctx.deferred_until > start:
+        # After a deferral or instalment plan the window counts from its end (处罚法 Art. 72 para 2),
+        # but never from before the decision became final (强制法 Art. 53).
+        start = ctx.deferred_until
+    application = await ctx.step("apply_court_enforcement", clock=ClockSpec(code="T20", start=start))
     ctx.enforcement_result = "enforcement_applied" if application.outcome == "applied" else "execution_terminated"
 
 

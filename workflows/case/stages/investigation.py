@@ -2,6 +2,8 @@
 
 Testing or appraisal (检测/检验/鉴定, 住建 Art. 18) and a suspended investigation (中止调查,
 Art. 30) stop the case clock T06 until the result is told to the party or the investigation resumes.
+Evidence preservation (先行登记保存, T03) and seal-up or seizure (查封、扣押, T04; 强制法 Arts. 18,
+22–28) open a decision on the items beside the investigation, which goes on meanwhile.
 """
 
 from __future__ import annotations
@@ -17,12 +19,17 @@ with workflow.unsafe.imports_passed_through():
     from workflows.statutory_clock import ClockSpec
 
 
+# Outcomes done by the investigating officers themselves: the report (处罚法 Art. 42; 住建 Art. 11)
+# and a compulsory measure (强制法 Art. 18 (2)–(3)).
+BY_TWO_OFFICERS = ("report", "not_established", "seize")
+
+
 def _two_certified_officers() -> StageCheck:
     """Two different officers holding enforcement certificates, the reporter among them
-    (处罚法 Art. 42; 住建 Art. 11)."""
+    (处罚法 Art. 42; 住建 Art. 11; 强制法 Art. 18)."""
 
     def check(completion: TaskCompletion) -> None:
-        if completion.outcome not in ("report", "not_established"):
+        if completion.outcome not in BY_TWO_OFFICERS:
             return
         officers = completion.form.get("officers", [])
         ids = {o.get("user_id") for o in officers if isinstance(o, dict)}
@@ -47,6 +54,8 @@ async def investigate(ctx: CaseContext) -> TaskCompletion:
             await _suspension(ctx)
         elif step.outcome == "preserve_evidence":
             _preservation(ctx, step)
+        elif step.outcome == "seize":
+            _seizure(ctx, step)
         else:
             if step.outcome == "report":
                 ctx.proposal = dict(step.form)
@@ -67,6 +76,16 @@ def _preservation(ctx: CaseContext, registration: TaskCompletion) -> None:
     lapses (处罚法 Art. 56; 住建 Art. 19); the investigation goes on meanwhile."""
     preserved_at = instant(registration.form.get("preserved_at"), "preserved_at")
     decision = ctx.open_step("decide_preserved_evidence", clock=ClockSpec(code="T03", start=preserved_at))
+    ctx.spawn(ctx.side_step(decision))
+
+
+def _seizure(ctx: CaseContext, seizure: TaskCompletion) -> None:
+    """查封、扣押: the head decides on the items within 30 CD of the seizure decision (T04), once
+    extendable by the head (`request_extension` T04, 强制法 Art. 25); if the period runs out
+    undecided the measure is released and the items returned (强制法 Arts. 27, 28; see
+    CaseContext._task_overdue). The investigation goes on meanwhile."""
+    seized_at = instant(seizure.form.get("seized_at"), "seized_at")
+    decision = ctx.open_step("decide_seized_items", clock=ClockSpec(code="T04", start=seized_at))
     ctx.spawn(ctx.side_step(decision))
 
 
