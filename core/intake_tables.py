@@ -37,5 +37,8 @@ class CaseIntake(SQLModel, table=True):
     address: str = Field(sa_type=sa.Text)
     description: str = Field(sa_type=sa.Text)
     party: dict[str, Any] | None = Field(default=None, sa_type=sa.JSON)
+    reporter: dict[str, Any] | None = Field(
+        default=None, sa_type=sa.JSON, description="举报人 contact (public reports); never sent to the workflow"
+    )
     external_ref: str | None = Field(default=None, max_length=255, index=True)
     received_at: dt.datetime
