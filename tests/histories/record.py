@@ -37,6 +37,7 @@ from core.db import dispose_engines, migrate
 from core.settings import get_settings
 from rules.calendar import LIBRARY_YEARS, SHANGHAI, CalendarOverride
 from rules.startup import load_rules
+from tests.histories.scenarios_measures import case_deferral_paid, case_seizure_released
 from tests.workflows.case import forms
 from tests.workflows.case.driver import CITYHEAD1, HEAD1, OFFICER1, OFFICER2, CaseDriver, case_input
 from workflows.case.events import PartyEvent, Payment
@@ -210,6 +211,8 @@ SCENARIOS: dict[str, Scenario] = {
     "case-lead-not-established": lead_not_established,
     "case-calendar-updated": case_calendar_updated,
     "deadline-watch-calendar-updated": deadline_watch,
+    "case-seizure-released": case_seizure_released,  # scenarios_measures.py
+    "case-deferral-paid": case_deferral_paid,
 }
 
 
