@@ -13,6 +13,9 @@ REFUSALS = {
     "OutcomeNotAllowed": 422,
     "FormInvalid": 422,
     "LegalRule": 422,  # a rule of law refuses the act (e.g. a hearing with too little notice)
+    "TaskClaimed": 409,  # another officer has claimed the task
+    "ClaimedByOther": 403,  # only the holder completes (or releases) a claimed task
+    "EventNotExpected": 409,  # an outside event that cannot be true of the case now
 }
 
 

@@ -106,6 +106,14 @@ class TaskView(_Frozen):
     escalation_of: str | None = Field(default=None, description="the overdue task this one supervises")
 
 
+class ClaimRequest(_Frozen):
+    """The body of the `claim_task` Update: take the task (release=False) or give it back."""
+
+    task_id: str
+    actor: Actor
+    release: bool = False
+
+
 class TaskCompletion(_Frozen):
     """The body of the `complete_task` Update."""
 

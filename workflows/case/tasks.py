@@ -16,7 +16,15 @@ with workflow.unsafe.imports_passed_through():
     from rules.errors import FormInvalid, OutcomeNotAllowed, RuleError
     from rules.task_catalogue import load_task_catalogue
     from workflows.case.errors import refuse
-    from workflows.case.model import Stage, TaskCompletion, TaskStatus, TaskView
+    from workflows.case.model import Actor, ClaimRequest, Stage, TaskCompletion, TaskStatus, TaskView
+
+CLAIM_SUPERVISORS = ("squad_leader", "agency_head")  # may release a colleague's claim to reassign it
+
+
+def _check_not_claimed_by_another(view: TaskView, actor: Actor) -> None:
+    if view.assignee is not None and view.assignee != actor.username:
+        raise refuse("ClaimedByOther", f"task {view.task_id} is claimed by {view.assignee}; they complete it")
+
 
 # A stage's own legal check on a completion (two distinct officers, hearing notice, …): raises
 # `refuse("LegalRule", …)` to refuse. Must not change state: it also runs in the validator.
@@ -83,6 +91,21 @@ class TaskBook:
         """Refuse a completion that must not enter history. Reads state only."""
         task = self._open_task(completion)
         view, actor = task.view, completion.actor
+        self._check_candidate(view, actor)
+        _check_not_claimed_by_another(view, actor)
+        try:
+            load_task_catalogue().get(view.kind).validate(completion.outcome, completion.form)
+        except OutcomeNotAllowed as exc:
+            raise refuse("OutcomeNotAllowed", str(exc)) from exc
+        except FormInvalid as exc:
+            raise refuse("FormInvalid", str(exc)) from exc
+        except RuleError as exc:
+            raise refuse("LegalRule", str(exc)) from exc
+        if task.check is not None:
+            task.check(completion)
+
+    @staticmethod
+    def _check_candidate(view: TaskView, actor: Actor) -> None:
         if not set(actor.roles) & set(view.candidate_roles):
             raise refuse(
                 "RoleNotAllowed",
@@ -95,18 +118,8 @@ class TaskBook:
                 f"{actor.username} acts in {actor.jurisdiction_path}; "
                 f"task {view.task_id} is in {view.jurisdiction_path}",
             )
-        try:
-            load_task_catalogue().get(view.kind).validate(completion.outcome, completion.form)
-        except OutcomeNotAllowed as exc:
-            raise refuse("OutcomeNotAllowed", str(exc)) from exc
-        except FormInvalid as exc:
-            raise refuse("FormInvalid", str(exc)) from exc
-        except RuleError as exc:
-            raise refuse("LegalRule", str(exc)) from exc
-        if task.check is not None:
-            task.check(completion)
 
-    def _open_task(self, completion: TaskCompletion) -> _Task:
+    def _open_task(self, completion: TaskCompletion | ClaimRequest) -> _Task:
         task = self._tasks.get(completion.task_id)
         if task is None:
             raise refuse("TaskNotFound", f"case {self._case_id} has no task {completion.task_id}")
@@ -120,6 +133,7 @@ class TaskBook:
         (the task's state, the stage's legal check), then record the completion. Role,
         jurisdiction and form are facts of the completion and the task, settled by the validator."""
         task = self._open_task(completion)
+        _check_not_claimed_by_another(task.view, completion.actor)  # a claim may have landed meanwhile
         if task.check is not None:
             task.check(completion)
         task.completion = completion
@@ -130,6 +144,30 @@ class TaskBook:
             completed_by=completion.actor.username,
             outcome=completion.outcome,
         )
+
+    # --- claims (认领): one officer takes a task so that colleagues do not work on it twice ------------
+
+    def validate_claim(self, request: ClaimRequest) -> None:
+        """Claim: a candidate, in the task's subtree, of a task nobody else holds. Release: the
+        holder, or a squad leader or head above it (to reassign work). Reads state only."""
+        view, actor = self._open_task(request).view, request.actor
+        if request.release:
+            if view.assignee is None:
+                raise refuse("TaskClosed", f"task {view.task_id} is not claimed by anyone")
+            supervisor = bool(set(actor.roles) & set(CLAIM_SUPERVISORS)) and actor.within(view.jurisdiction_path)
+            if view.assignee != actor.username and not supervisor:
+                raise refuse(
+                    "ClaimedByOther", f"task {view.task_id} is claimed by {view.assignee}, not by {actor.username}"
+                )
+            return
+        self._check_candidate(view, actor)
+        if view.assignee is not None and view.assignee != actor.username:
+            raise refuse("TaskClaimed", f"task {view.task_id} is already claimed by {view.assignee}")
+
+    def claim(self, request: ClaimRequest) -> TaskView:
+        """The claim Update handler's act: check again, then set or clear the assignee."""
+        self.validate_claim(request)
+        return self.update(request.task_id, assignee=None if request.release else request.actor.username)
 
     def cancel(self, task_id: str) -> None:
         if self._tasks[task_id].view.status is TaskStatus.OPEN:

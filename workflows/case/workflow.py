@@ -15,13 +15,21 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from rules.calendar import CalendarOverride
+    from workflows.case import outside
     from workflows.case.context import CaseContext
     from workflows.case.events import PartyEvent, Payment, Remedy
     from workflows.case.extensions import ExtensionRequest, open_request, validate_request
-    from workflows.case.model import CaseEvent, CaseInput, CaseSummary, DeadlineView, TaskCompletion, TaskView
+    from workflows.case.model import (
+        CaseEvent,
+        CaseInput,
+        CaseSummary,
+        ClaimRequest,
+        DeadlineView,
+        TaskCompletion,
+        TaskView,
+    )
     from workflows.case.process import enforcement_case
     from workflows.case.stages import deferral
-    from workflows.case.surcharge import surcharge_days_paused
     from workflows.statutory_clock import CALENDAR_UPDATED_SIGNAL
 
 
@@ -59,6 +67,19 @@ class EnforcementCaseWorkflow:
         self.ctx.tasks.validate(completion)
 
     @workflow.update
+    async def claim_task(self, request: ClaimRequest) -> TaskView:
+        """Take a task (认领) or give it back; only the holder then completes it."""
+        view = self.ctx.tasks.claim(request)
+        self.ctx.record(
+            "task_released" if request.release else "task_claimed", actor=request.actor.username, task_id=view.task_id
+        )
+        return view
+
+    @claim_task.validator
+    def _check_claim(self, request: ClaimRequest) -> None:
+        self.ctx.tasks.validate_claim(request)
+
+    @workflow.update
     async def request_extension(self, request: ExtensionRequest) -> TaskView:
         """Ask for a statutory extension (T01, T04, T06); opens an approve_extension task."""
         validate_request(self.ctx, request)
@@ -84,35 +105,26 @@ class EnforcementCaseWorkflow:
     @workflow.signal
     def party_event(self, event: PartyEvent) -> None:
         """A statement, a hearing request, or an express waiver, as received by the agency."""
-        window = {"statement": "T07", "waive_statement": "T07", "hearing_request": "T08", "waive_hearing": "T08"}
-        code = window.get(event.kind)
-        if code is None or not self.ctx.running(code):
-            self.ctx.record("party_event_outside_window", detail=event.model_dump(mode="json"))
-            return
-        self.ctx.inbox.party.append(event)
-        self.ctx.clocks.met(code)
-        self.ctx.record(f"party_{event.kind}", detail=event.model_dump(mode="json"))
-        if event.kind == "hearing_request" and self.ctx.running("T06"):
-            self.ctx.hold_case_clock("hearing", event.at)  # 住建 Art. 29 para 2
+        outside.receive_party_event(self.ctx, event)
 
     @workflow.signal
     def payment_confirmed(self, payment: Payment) -> None:
-        self.ctx.inbox.payments.append(payment)
-        self.ctx.record("payment_received", detail=payment.model_dump(mode="json"))
+        outside.receive_payment(self.ctx, payment)
 
     @workflow.signal
     def remedy(self, remedy: Remedy) -> None:
         """复议/诉讼 filed or ended: the surcharge does not run meanwhile (处罚法 Art. 73 para 3)."""
-        was_pending = self.ctx.inbox.remedy_pending()
-        self.ctx.inbox.remedies.append(remedy)
-        now_pending = self.ctx.inbox.remedy_pending()
-        if self.ctx.running("T16") and not was_pending and now_pending:
-            self.ctx.clocks.hold("T16")
-        elif self.ctx.running("T16") and was_pending and not now_pending:
-            t16 = self.ctx.clocks["T16"].clock
-            total = surcharge_days_paused(t16.spec.start, self.ctx.inbox.remedies, remedy.at)
-            self.ctx.clocks.release("T16", max(0, total - t16.spec.paused_days))
-        self.ctx.record(f"{remedy.kind}_{remedy.state}", detail=remedy.model_dump(mode="json"))
+        outside.receive_remedy(self.ctx, remedy)
+
+    @workflow.update
+    async def record_event(self, event: outside.OutsideEvent) -> CaseSummary:
+        """The same events, recorded by a person or an integrator who wants to know they fit the case."""
+        outside.apply_event(self.ctx, event)
+        return self.ctx.summary()
+
+    @record_event.validator
+    def _check_event(self, event: outside.OutsideEvent) -> None:
+        outside.check_event(self.ctx, event)
 
     @workflow.signal(name=CALENDAR_UPDATED_SIGNAL)
     def calendar_updated(self, overrides: list[CalendarOverride]) -> None:
