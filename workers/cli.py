@@ -9,7 +9,7 @@ import typer
 from workers import deadline_cmd
 from workers.db_cmd import db_app
 from workers.devstack import dev
-from workers.history_cmd import history_app
+from workers.history_cmd import audit_app, history_app
 from workers.worker import worker
 
 app = typer.Typer(help="zhifa — 城市管理综合执法监管平台", no_args_is_help=True)
@@ -19,6 +19,7 @@ app.command("dev")(dev)
 app.command("worker")(worker)
 app.add_typer(db_app, name="db")
 app.add_typer(history_app, name="history")
+app.add_typer(audit_app, name="audit")
 
 
 def main() -> None:

@@ -1,59 +1,52 @@
-"""`zhifa history export` and `zhifa history replay`: what auditors use to check a case's history.
+"""`zhifa history export`, `zhifa history replay` and `zhifa audit replay`: what auditors use to
+check a case's history.
 
 `export` fetches a workflow's event history from the configured Temporal server and writes it as
 JSON (`WorkflowHistory.to_json()`, the format the Temporal UI and CLI also read). `replay` runs
 saved histories through the current workflow code with the worker's own registry, sandbox and
 data converter: OK means this code reproduces every decision recorded in the history; FAILED
 (exit 1) names the file and the error — a nondeterminism error means a change to running
-workflow logic that needs `workflow.patched`.
+workflow logic that needs `workflow.patched`. `audit replay` does the same for cases fetched
+straight from the server (named, matched by a visibility query, or all of them), with a progress
+bar; it shares `core.replay` with `POST /api/v1/audit/replay`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
-import logging
 import re
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from google.protobuf.json_format import ParseError
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.runtime import Runtime, TelemetryConfig
 from temporalio.service import RPCError, RPCStatusCode
-from temporalio.worker import Replayer
 
+from core.replay import (
+    CaseReplay,
+    case_query,
+    make_replayer,
+    query_case_ids,
+    quiet_runtime,
+    replay_cases,
+    replay_history,
+)
+from core.replay import describe_failure as describe_failure  # re-exported: tests/workflows/test_replay.py
 from core.settings import get_settings
 from core.temporal import connect
 from rules.errors import RuleDataError
 from rules.startup import load_rules
-from workflows.registry import WORKFLOWS
-from workflows.sandbox import WORKFLOW_RUNNER
 
 history_app = typer.Typer(
     help="Workflow histories: export one from Temporal, replay saved ones against this code.", no_args_is_help=True
 )
-
-# The SDK logs every failed workflow task it meets while replaying (Python loggers and, through
-# the Rust core, the console); the replay result carries the same failure, which `replay` prints
-# once per file, so the command's replays run quietly.
-SDK_WORKER_LOGGERS = ("temporalio.worker._workflow", "temporalio.worker._workflow_instance")
-_quiet_runtime: Runtime | None = None
-# What a failed workflow task says, inside the core's `Failure { … message: "…" … }` rendering.
-_CORE_MESSAGE = re.compile(r'message: "((?:[^"\\]|\\.)*)"')
-
-
-def quiet_runtime() -> Runtime:
-    """A Temporal runtime whose core does not log to the console (made once per process)."""
-    global _quiet_runtime
-    if _quiet_runtime is None:
-        _quiet_runtime = Runtime(telemetry=TelemetryConfig(logging=None))
-    return _quiet_runtime
+audit_app = typer.Typer(help="Audit cases on the configured Temporal server.", no_args_is_help=True)
 
 
 class HistoryFileError(ValueError):
@@ -91,13 +84,6 @@ def load_history(path: Path) -> WorkflowHistory:
     return history
 
 
-def make_replayer(runtime: Runtime | None = None) -> Replayer:
-    """The worker's registry, sandbox and data converter: a replay sees exactly what a worker runs."""
-    return Replayer(
-        workflows=WORKFLOWS, data_converter=pydantic_data_converter, workflow_runner=WORKFLOW_RUNNER, runtime=runtime
-    )
-
-
 @dataclass(frozen=True)
 class ReplayOutcome:
     path: Path
@@ -109,31 +95,6 @@ class ReplayOutcome:
     @property
     def ok(self) -> bool:
         return self.error is None
-
-
-@contextmanager
-def _quiet_sdk_logs() -> Iterator[None]:
-    loggers = [logging.getLogger(name) for name in SDK_WORKER_LOGGERS]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.setLevel(level)
-
-
-def describe_failure(exc: BaseException) -> str:
-    """One line: the exception type and what the failed workflow task said."""
-    text = str(exc).strip()
-    found = _CORE_MESSAGE.search(text)
-    if found:  # the core's rendering of a failed activation: keep its message, not the stack trace
-        try:
-            text = json.loads(f'"{found.group(1)}"')  # Rust's string escapes, close enough to JSON's
-        except json.JSONDecodeError:
-            text = found.group(1)
-    return f"{type(exc).__name__}: {text or '(no message)'}"
 
 
 async def replay_files(paths: Sequence[Path]) -> list[ReplayOutcome]:
@@ -149,14 +110,7 @@ async def replay_files(paths: Sequence[Path]) -> list[ReplayOutcome]:
             continue
         started = history.events[0].workflow_execution_started_event_attributes
         seen = ReplayOutcome(path, started.workflow_type.name, history.workflow_id, len(history.events))
-        try:
-            with _quiet_sdk_logs():
-                result = await replayer.replay_workflow(history, raise_on_replay_failure=False)
-        except Exception as exc:  # a history the SDK cannot even feed to a worker
-            outcomes.append(replace(seen, error=describe_failure(exc)))
-            continue
-        error = describe_failure(result.replay_failure) if result.replay_failure is not None else None
-        outcomes.append(replace(seen, error=error))
+        outcomes.append(replace(seen, error=await replay_history(replayer, history)))
     return outcomes
 
 
@@ -235,3 +189,56 @@ def export(
         f"exported {workflow_id} ({started.workflow_type.name}, run {history.run_id}, "
         f"{len(history.events)} events) to {target}"
     )
+
+
+# --- audit replay ----------------------------------------------------------------------------------
+
+
+async def replay_from_server(case_ids: Sequence[str], query: str | None) -> list[CaseReplay]:
+    """Replay the named cases, or those `query` matches, with a progress bar on stderr."""
+    client = await connect()
+    ids = list(dict.fromkeys(case_ids)) if query is None else await query_case_ids(client, query)
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=Console(stderr=True)) as progress:
+        bar = progress.add_task("replaying", total=len(ids))
+        return await replay_cases(client, ids, on_result=lambda _: progress.advance(bar))
+
+
+@audit_app.command("replay")
+def audit_replay(
+    case_ids: Annotated[
+        list[str] | None, typer.Argument(help="case ids (each a case workflow's id)", metavar="CASE_ID")
+    ] = None,
+    all_cases: Annotated[bool, typer.Option("--all", help="every case workflow in the namespace")] = False,
+    query: Annotated[
+        str | None,
+        typer.Option("--query", "-q", help="a Temporal visibility query narrowing the case workflows"),
+    ] = None,
+) -> None:
+    """Replay cases from Temporal against this code: OK or FAILED per case; exit 1 if any failed."""
+    if sum((bool(case_ids), all_cases, query is not None)) != 1:
+        raise _fail("name the cases: CASE_ID..., --all or --query (exactly one of them)", code=2)
+    settings = get_settings()
+    where = f"namespace {settings.temporal_namespace} at {settings.temporal_address}"
+    visibility = None if case_ids else case_query(query)
+    try:
+        results = asyncio.run(replay_from_server(case_ids or [], visibility))
+    except RuleDataError as exc:
+        raise _fail(f"the rules data does not load, nothing was replayed: {exc}") from exc
+    except RPCError as exc:
+        if exc.status is RPCStatusCode.INVALID_ARGUMENT:
+            raise _fail(f"Temporal refused the query {visibility!r}: {exc.message}", code=2) from exc
+        raise _fail(f"Temporal refused ({where}): {exc}") from exc
+    except RuntimeError as exc:  # temporalio reports an unreachable server as RuntimeError
+        raise _fail(f"cannot reach Temporal ({where}): {exc}") from exc
+    if not results:
+        typer.echo(f"no case workflow matches {visibility} in {where}")
+    for result in results:
+        if result.ok:
+            typer.echo(f"OK      {result.case_id}  {result.workflow_type} run {result.run_id} ({result.events} events)")
+        else:
+            typer.secho(f"FAILED  {result.case_id}  {result.error}", fg=typer.colors.RED)
+    failed = sum(not r.ok for r in results)
+    typer.echo(f"{len(results) - failed} of {len(results)} replayed OK")
+    if failed:
+        raise typer.Exit(code=1)
