@@ -8,7 +8,7 @@ any validator can run (a closed case: 409 CaseClosed) and one to an unknown id t
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, TypeVar
 
 from temporalio.client import (
     Client,
@@ -18,13 +18,17 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
 )
 from temporalio.exceptions import ApplicationError
+from temporalio.workflow import UpdateMethodMultiParam
 from temporalio.service import RPCError, RPCStatusCode
 
 from workflows.case.errors import REFUSALS
 from workflows.case.extensions import ExtensionRequest
-from workflows.case.model import TaskCompletion, TaskView
+from workflows.case.model import CaseSummary, ClaimRequest, TaskCompletion, TaskView
+from workflows.case.outside import OutsideEvent
 from workflows.case.workflow import CaseState, EnforcementCaseWorkflow
 
+P = TypeVar("P")
+R = TypeVar("R")
 START_ATTEMPTS = 100
 START_POLL_SECONDS = 0.05
 
@@ -57,15 +61,25 @@ class CaseGateway:
 
     async def complete_task(self, case_id: str, completion: TaskCompletion) -> TaskView:
         """Complete a task (the `complete_task` Update); raises CaseRefused."""
-        try:
-            return await self.handle(case_id).execute_update(EnforcementCaseWorkflow.complete_task, completion)
-        except (WorkflowUpdateFailedError, RPCError) as exc:
-            raise await self._refusal(case_id, exc) from exc
+        return await self._update(case_id, EnforcementCaseWorkflow.complete_task, completion)
+
+    async def claim_task(self, case_id: str, request: ClaimRequest) -> TaskView:
+        """Claim or release a task (the `claim_task` Update); raises CaseRefused."""
+        return await self._update(case_id, EnforcementCaseWorkflow.claim_task, request)
 
     async def request_extension(self, case_id: str, request: ExtensionRequest) -> TaskView:
         """Ask for a statutory extension (the `request_extension` Update); raises CaseRefused."""
+        return await self._update(case_id, EnforcementCaseWorkflow.request_extension, request)
+
+    async def record_event(self, case_id: str, event: OutsideEvent) -> CaseSummary:
+        """Record an outside event (the `record_event` Update); raises CaseRefused."""
+        return await self._update(case_id, EnforcementCaseWorkflow.record_event, event)
+
+    async def _update(
+        self, case_id: str, update: UpdateMethodMultiParam[[EnforcementCaseWorkflow, P], R], arg: P
+    ) -> R:
         try:
-            return await self.handle(case_id).execute_update(EnforcementCaseWorkflow.request_extension, request)
+            return await self.handle(case_id).execute_update(update, arg)
         except (WorkflowUpdateFailedError, RPCError) as exc:
             raise await self._refusal(case_id, exc) from exc
 

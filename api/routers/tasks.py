@@ -23,11 +23,11 @@ from api.deps import GatewayDep, PrincipalDep, SessionDep
 from api.problems import ProblemError, problem_responses
 from api.routers.cases import visible_case_path
 from api.views import Page, TaskOut, task_out
-from core.case_gateway import CaseRefused, case_id_of
+from core.case_gateway import CaseGateway, CaseRefused, case_id_of
 from core.case_tables import CaseTask, CaseTaskRole
 from core.jurisdiction import in_subtree
 from core.models import Role
-from workflows.case.model import TaskCompletion
+from workflows.case.model import ClaimRequest, TaskCompletion
 
 router = APIRouter(prefix="/api/v1/tasks", tags=["tasks"])
 
@@ -145,6 +145,36 @@ async def complete_task(
         stage=state.summary.stage.value,
         open_tasks=[task_out(t) for t in state.open_tasks],
     )
+
+
+async def _claim(task_id: str, release: bool, principal: Principal, session: Session, gateway: CaseGateway) -> TaskOut:
+    case_id = case_id_of(task_id)
+    await run_in_threadpool(visible_case_path, session, principal, case_id)
+    try:
+        view = await gateway.claim_task(
+            case_id, ClaimRequest(task_id=task_id, actor=principal.actor(), release=release)
+        )
+    except CaseRefused as exc:
+        raise refusal_problem(exc) from exc
+    return task_out(view)
+
+
+@router.post(
+    "/{task_id:path}/claim",
+    summary="Claim a task (认领): colleagues see it taken; only you complete it",
+    responses=problem_responses(401, 403, 404, 409),
+)
+async def claim_task(task_id: str, principal: PrincipalDep, session: SessionDep, gateway: GatewayDep) -> TaskOut:
+    return await _claim(task_id, False, principal, session, gateway)
+
+
+@router.post(
+    "/{task_id:path}/unclaim",
+    summary="Give a claimed task back (its holder, or a squad leader or head to reassign it)",
+    responses=problem_responses(401, 403, 404, 409),
+)
+async def unclaim_task(task_id: str, principal: PrincipalDep, session: SessionDep, gateway: GatewayDep) -> TaskOut:
+    return await _claim(task_id, True, principal, session, gateway)
 
 
 @router.get("/{task_id:path}", summary="One task, with its form's JSON Schema", responses=problem_responses(401, 404))
