@@ -118,6 +118,7 @@ def _visible_task(session: Session, principal: Principal, task_id: str) -> CaseT
     ).first()
     if task is None:
         raise ProblemError(404, "Not found", f"no task {task_id} visible to {principal.username}", slug="not-found")
+    visible_case_path(session, principal, task.case_id)  # integrators: only tasks of cases they opened
     return task
 
 
