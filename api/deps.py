@@ -46,7 +46,12 @@ async def temporal_client(app: FastAPI) -> Client:
     """The app's Temporal client, connected on first use and kept: one per process, never per request."""
     client: Client | None = getattr(app.state, "temporal_client", None)
     if client is None:
-        client = await connect(app.state.settings)
+        settings: Settings = app.state.settings
+        try:
+            client = await connect(settings)
+        except RuntimeError as exc:  # the bridge's "Failed client connect": the server is not there
+            where = f"{settings.temporal_address} (namespace {settings.temporal_namespace})"
+            raise ProblemError(503, "Temporal unavailable", f"cannot reach Temporal at {where}; try again") from exc
         app.state.temporal_client = client
     return client
 

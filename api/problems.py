@@ -19,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from temporalio.service import RPCError
 
 from rules.errors import NaiveDatetimeError, RuleDataError, RuleError, UnknownTimerCode, UnknownViolationCode
 
@@ -197,6 +198,20 @@ async def _problem_error(request: Request, exc: Exception) -> ProblemResponse:
     )
 
 
+async def _temporal_error(request: Request, exc: Exception) -> ProblemResponse:
+    """Temporal did not answer (unavailable, timed out, overloaded): the request may be retried."""
+    assert isinstance(exc, RPCError)
+    log.warning("Temporal error on %s %s: %s", request.method, request.url.path, exc)
+    return problem_response(
+        request,
+        503,
+        title="Temporal unavailable",
+        detail=f"the workflow service did not answer ({exc.status.name}); read the case before retrying a change",
+        type_=problem_type("temporal-unavailable"),
+        headers={"Retry-After": "5"},
+    )
+
+
 async def _unhandled(request: Request, exc: Exception) -> ProblemResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(request, 500, detail="An unexpected error occurred; it has been logged for the operators.")
@@ -208,4 +223,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(RuleError, _rule_error)
     app.add_exception_handler(ProblemError, _problem_error)
+    app.add_exception_handler(RPCError, _temporal_error)
     app.add_exception_handler(Exception, _unhandled)

@@ -109,3 +109,18 @@ async def test_a_disabled_account_can_neither_sign_in_nor_use_its_token(
     await _refused(
         await api.post("/api/v1/auth/token", data={"username": "officer_leaving", "password": "demo"}), "disabled"
     )
+
+
+async def test_without_temporal_a_case_act_is_503_and_a_retry_with_the_key_can_finish_it(
+    api: httpx.AsyncClient,
+) -> None:
+    """`api` has no Temporal behind it: the intake row is kept (so the same Idempotency-Key resumes
+    the start once Temporal is back), and the caller gets a retryable 503, not a 500."""
+    from tests.api.live_cases import case_body
+
+    key = "no-temporal-" + dt.datetime.now(dt.UTC).strftime("%H%M%S%f")
+    headers = {**await sign_in(api, "officer1"), "Idempotency-Key": key}
+    response = await api.post("/api/v1/cases", json=case_body(), headers=headers)
+    assert response.status_code == 503, response.text
+    assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
+    assert response.json()["title"] == "Temporal unavailable"

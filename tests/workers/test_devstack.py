@@ -13,7 +13,6 @@ import socket
 import uuid
 from pathlib import Path
 
-import httpx
 import pytest
 from temporalio.api.enums.v1 import IndexedValueType
 from temporalio.api.operatorservice.v1 import ListSearchAttributesRequest
@@ -21,53 +20,14 @@ from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import SearchAttributeKey, SearchAttributePair, TypedSearchAttributes
 
 from core.settings import Settings
-from tests.workers.conftest import BIN, REPO_ROOT, Running, clean_env, free_port, pid_alive, wait_until
+from tests.workers.conftest import BIN, REPO_ROOT, Running, pid_alive, wait_until
+from tests.workers.stack import STOP_TIMEOUT, Stack
 from workers.devconfig import DevConfigError, load_dev_config, resolve_dev_server
 from workers.devstack import StackError, state_lock
 
 pytestmark = pytest.mark.temporal
 
-START_TIMEOUT = 60.0
-STOP_TIMEOUT = 45.0
-BANNER = "zhifa dev stack is up"
 CASE_ID = SearchAttributeKey.for_keyword("ZhifaCaseId")
-
-
-class Stack:
-    """Ports, var folder and environment of one test's `zhifa dev`."""
-
-    def __init__(self, var_dir: Path, **extra_env: str) -> None:
-        self.temporal_port = free_port()
-        self.api_port = free_port()
-        self.var_dir = var_dir
-        self.env = clean_env(
-            ZHIFA_VAR_DIR=str(var_dir),
-            ZHIFA_TEMPORAL_ADDRESS=f"127.0.0.1:{self.temporal_port}",
-            ZHIFA_TEMPORAL_UI_PORT=str(free_port()),
-            ZHIFA_API_PORT=str(self.api_port),
-            ZHIFA_WORKER_GRACEFUL_SHUTDOWN_SECONDS="5",
-            **extra_env,
-        )
-
-    @property
-    def address(self) -> str:
-        return f"127.0.0.1:{self.temporal_port}"
-
-    def start(self, running: list[Running]) -> Running:
-        process = Running([str(BIN / "zhifa"), "dev"], self.env)
-        running.append(process)
-        return process
-
-    def start_and_wait(self, running: list[Running]) -> tuple[Running, dict[str, int]]:
-        process = self.start(running)
-        process.wait_for_line(BANNER, START_TIMEOUT)
-        pids_line = process.wait_for_line("Processes", 10)
-        pids = {name: int(pid) for name, pid in re.findall(r"(\w+) (\d+)", pids_line.split("Processes", 1)[1])}
-        assert set(pids) == {"temporal", "worker", "api"}, pids_line
-        return process, pids
-
-    def healthz(self) -> httpx.Response:
-        return httpx.get(f"http://127.0.0.1:{self.api_port}/readyz", timeout=10)
 
 
 def _port_free(port: int) -> bool:
