@@ -18,8 +18,8 @@ from temporalio.client import (
     WorkflowUpdateFailedError,
 )
 from temporalio.exceptions import ApplicationError
-from temporalio.workflow import UpdateMethodMultiParam
 from temporalio.service import RPCError, RPCStatusCode
+from temporalio.workflow import UpdateMethodMultiParam
 
 from workflows.case.errors import REFUSALS
 from workflows.case.extensions import ExtensionRequest
@@ -75,9 +75,7 @@ class CaseGateway:
         """Record an outside event (the `record_event` Update); raises CaseRefused."""
         return await self._update(case_id, EnforcementCaseWorkflow.record_event, event)
 
-    async def _update(
-        self, case_id: str, update: UpdateMethodMultiParam[[EnforcementCaseWorkflow, P], R], arg: P
-    ) -> R:
+    async def _update(self, case_id: str, update: UpdateMethodMultiParam[[EnforcementCaseWorkflow, P], R], arg: P) -> R:
         try:
             return await self.handle(case_id).execute_update(update, arg)
         except (WorkflowUpdateFailedError, RPCError) as exc:
