@@ -9,15 +9,11 @@ from temporalio import workflow
 STEP_DEADLINE = dt.timedelta(days=15)  # any long timer: it is always cancelled before it fires
 
 
-@workflow.defn
-class BareUpdatesWorkflow:
+class _TakesUpdates:
+    """The Update, its validator and the query both floors share."""
+
     def __init__(self) -> None:
         self.done = 0
-
-    @workflow.run
-    async def run(self, updates: int) -> int:
-        await workflow.wait_condition(lambda: self.done >= updates)
-        return self.done
 
     @workflow.update
     async def step(self, n: int) -> int:
@@ -35,12 +31,17 @@ class BareUpdatesWorkflow:
 
 
 @workflow.defn
-class TimedUpdatesWorkflow:
+class BareUpdatesWorkflow(_TakesUpdates):
+    @workflow.run
+    async def run(self, updates: int) -> int:
+        await workflow.wait_condition(lambda: self.done >= updates)
+        return self.done
+
+
+@workflow.defn
+class TimedUpdatesWorkflow(_TakesUpdates):
     """The floor plus what every statutory step has: a deadline timer started when the step opens
     and cancelled when its Update arrives. Separates the cost of the law's clocks from the rest."""
-
-    def __init__(self) -> None:
-        self.done = 0
 
     @workflow.run
     async def run(self, updates: int) -> int:
@@ -51,17 +52,3 @@ class TimedUpdatesWorkflow:
     async def _next_update(self, step: int) -> None:
         with contextlib.suppress(TimeoutError):
             await workflow.wait_condition(lambda: self.done > step, timeout=STEP_DEADLINE)
-
-    @workflow.update
-    async def step(self, n: int) -> int:
-        self.done += 1
-        return self.done
-
-    @step.validator
-    def _check(self, n: int) -> None:
-        if n < 0:
-            raise ValueError("negative")
-
-    @workflow.query
-    def progress(self) -> int:
-        return self.done
