@@ -6,8 +6,9 @@ The embedded default needs no configuration: SQLite under ./var, Temporal dev se
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -50,6 +51,28 @@ class Settings(BaseSettings):
         default=10.0, description="how long in-flight activities may run on after SIGTERM"
     )
 
+    # --- documents (core.docstore, core.numbering) ---
+    document_store: Literal["local", "s3"] = Field(
+        default="local", description="where issued documents are kept: a local directory or S3-compatible storage"
+    )
+    document_dir: Path | None = Field(default=None, description="the local document store; empty means var/documents")
+    document_s3_bucket: str = ""
+    document_s3_prefix: str = Field(default="documents/", description="key prefix; keys are <prefix><sha256>")
+    document_s3_endpoint_url: str = Field(default="", description="S3-compatible endpoint (MinIO, Ceph…); empty: AWS")
+    document_s3_region: str = "us-east-1"
+    document_s3_access_key_id: str = Field(default="", description="empty: boto3's default credential chain")
+    document_s3_secret_access_key: SecretStr = SecretStr("")
+    document_s3_addressing_style: Literal["auto", "path", "virtual"] = Field(
+        default="path", description="path-style suits most S3-compatible servers"
+    )
+    document_abbreviations: dict[str, str] = Field(
+        default_factory=dict,
+        description="jurisdiction code → 文号 abbreviation, overriding jurisdiction.abbreviation (JSON in the env)",
+    )
+    document_verify_base_url: str = Field(
+        default="", description="public base URL printed in documents' QR codes; empty means http://api_host:api_port"
+    )
+
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'zhifa.db'}"
@@ -57,6 +80,14 @@ class Settings(BaseSettings):
     @property
     def effective_calendar_dir(self) -> Path:
         return self.calendar_dir or self.var_dir / "calendar"
+
+    @property
+    def effective_document_dir(self) -> Path:
+        return self.document_dir or self.var_dir / "documents"
+
+    @property
+    def effective_verify_base_url(self) -> str:
+        return (self.document_verify_base_url or f"http://{self.api_host}:{self.api_port}").rstrip("/")
 
 
 @lru_cache

@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import Session, SQLModel, select
 
+import core.document_tables
 import core.intake_tables  # noqa: F401  (its table is part of the metadata compared with the migrations)
 from core.db import (
     current_revision,
@@ -36,6 +37,8 @@ APP_TABLES = {
     "case_deadline",
     "case_event",
     "case_intake",
+    "case_document",
+    "document_sequence",
 }
 SQUARE = {"type": "Polygon", "coordinates": [[[120.0, 30.0], [120.1, 30.0], [120.1, 30.1], [120.0, 30.0]]]}
 
