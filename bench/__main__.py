@@ -2,8 +2,11 @@
 
 import asyncio
 
-from bench import cases, deadlines
+from bench import api_load, cases, deadlines, documents, inbox_query
 
 if __name__ == "__main__":
     deadlines.main()
+    documents.main()
     asyncio.run(cases.main())
+    asyncio.run(api_load.main())
+    asyncio.run(inbox_query.main())
