@@ -14,6 +14,10 @@ from workflows.case.model import TaskView
 
 T = TypeVar("T")
 
+# Pages go this deep at most: beyond it a client narrows its filters. It also keeps an offset
+# inside the database's 64-bit integer (schemathesis sent 2**63 and got a 500 before).
+MAX_OFFSET = 100_000
+
 
 class Page(BaseModel, Generic[T]):
     items: list[T]

@@ -15,7 +15,7 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import Principal
 from api.deps import GatewayDep, PrincipalDep, SessionDep, ensure_sees
 from api.problems import ProblemError, problem_responses
-from api.views import CaseOut, DeadlineOut, Page, TaskOut, case_out, deadline_out, task_out
+from api.views import MAX_OFFSET, CaseOut, DeadlineOut, Page, TaskOut, case_out, deadline_out, task_out
 from core.case_gateway import CaseRefused
 from core.case_tables import CaseDeadline, CaseRecord, CaseTask
 from core.intake_tables import CaseIntake
@@ -83,7 +83,7 @@ async def list_cases(
     created_from: dt.datetime | None = None,
     created_to: dt.datetime | None = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Page[CaseOut]:
     stmt = visible_cases(principal)
     if stage is not None:

@@ -22,7 +22,7 @@ from api.auth import Principal
 from api.deps import GatewayDep, PrincipalDep, SessionDep
 from api.problems import ProblemError, problem_responses
 from api.routers.cases import visible_case_path
-from api.views import Page, TaskOut, task_out
+from api.views import MAX_OFFSET, Page, TaskOut, task_out
 from core.case_gateway import CaseGateway, CaseRefused, case_id_of
 from core.case_tables import CaseTask, CaseTaskRole
 from core.jurisdiction import in_subtree
@@ -92,7 +92,7 @@ async def list_tasks(
     status: Literal["open", "completed"] = "open",
     sort: Literal["due", "created"] = "due",
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
 ) -> Page[TaskOut]:
     stmt = visible_tasks(principal, candidate_role).where(CaseTask.status == status)
     if assigned == "me":

@@ -70,3 +70,10 @@ async def test_the_detail_shows_intake_deadlines_and_open_tasks(live: httpx.Asyn
     assert t01["status"] == "running" and 0 < t01["remaining_seconds"] <= 25 * 86400
     assert "第十五条" in t01["legal_basis"]
     assert body["decision"] is None and body["documents"] == [] and body["evidence"] == []
+
+
+async def test_an_absurd_page_offset_is_a_422_not_a_crash(live: httpx.AsyncClient) -> None:
+    officer = await sign_in(live, "officer1")
+    for path in ("/api/v1/cases", "/api/v1/tasks"):
+        response = await live.get(path, params={"offset": 2**63}, headers=officer)
+        assert response.status_code == 422 and "offset" in response.json()["detail"], (path, response.text)

@@ -61,3 +61,15 @@ def test_bad_input_is_a_problem(
     assert response.status_code == status, response.text
     assert response.headers["content-type"] == PROBLEM_MEDIA_TYPE
     assert detail in response.text
+
+
+def test_absurd_pauses_and_starts_are_422_not_a_crash() -> None:
+    from fastapi.testclient import TestClient
+
+    from api.main import create_app
+
+    with TestClient(create_app()) as client:
+        pauses = client.get("/api/v1/deadlines/T06", params={"from": "2026-01-05T10:00:00+08:00", "paused_days": 2**63})
+        assert pauses.status_code == 422 and "paused_days" in pauses.json()["detail"]
+        late = client.get("/api/v1/deadlines/T06", params={"from": "9999-12-20T10:00:00+08:00"})
+        assert late.status_code == 422 and "9999-12-31" in late.json()["detail"], late.text
