@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, FastAPI, Request
 from fastapi.security import APIKeyHeader, OAuth2PasswordBearer
 from sqlmodel import Session
+from starlette.concurrency import run_in_threadpool
 from temporalio.client import Client
 
 from api.auth import AuthError, Principal, principal_from_api_key, principal_from_token
@@ -40,6 +41,13 @@ def get_db(settings: SettingsDep) -> Iterator[Session]:
 
 
 SessionDep = Annotated[Session, Depends(get_db)]
+
+
+async def release(session: Session) -> None:
+    """Hand the request's database connection back to the pool before awaiting Temporal: a request
+    that holds it across an Update exhausts the pool under load (bench/README.md, API load). The
+    session stays usable; a later query takes a connection again."""
+    await run_in_threadpool(session.close)
 
 
 async def temporal_client(app: FastAPI) -> Client:

@@ -13,7 +13,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal
-from api.deps import GatewayDep, PrincipalDep, SessionDep, ensure_sees
+from api.deps import GatewayDep, PrincipalDep, SessionDep, ensure_sees, release
 from api.problems import ProblemError, problem_responses
 from api.views import MAX_OFFSET, CaseOut, DeadlineOut, Page, TaskOut, case_out, deadline_out, task_out
 from core.case_gateway import CaseRefused
@@ -136,6 +136,7 @@ def _case_rows(
 )
 async def get_case(case_id: str, principal: PrincipalDep, session: SessionDep, gateway: GatewayDep) -> CaseDetail:
     record, intake, tasks, deadlines = await run_in_threadpool(_case_rows, session, principal, case_id)
+    await release(session)
     ensure_sees(principal, record.jurisdiction_path, f"case {case_id}")
     try:  # the decision record is the workflow's; the rest is the projection
         decision = (await gateway.state(case_id)).decision

@@ -12,7 +12,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal
-from api.deps import GatewayDep, SessionDep, require_role
+from api.deps import GatewayDep, SessionDep, release, require_role
 from api.problems import problem_responses
 from api.routers.cases import visible_case_path
 from api.routers.tasks import refusal_problem
@@ -55,6 +55,7 @@ async def record_event(
     gateway: GatewayDep,
 ) -> EventRecorded:
     await run_in_threadpool(visible_case_path, session, principal, case_id)
+    await release(session)
     event = OutsideEvent(kind=body.type, occurred_at=body.occurred_at, actor=principal.actor(), data=body.data)
     try:
         await gateway.record_event(case_id, event)

@@ -19,7 +19,7 @@ from starlette.concurrency import run_in_threadpool
 from temporalio.common import WorkflowIDConflictPolicy
 
 from api.auth import Principal
-from api.deps import ClientDep, GatewayDep, SessionDep, SettingsDep, forbidden, require_role
+from api.deps import ClientDep, GatewayDep, SessionDep, SettingsDep, forbidden, release, require_role
 from api.problems import ProblemError, problem_responses
 from api.views import TaskOut, task_out
 from core.intake import IdempotencyConflict, body_digest, claim, to_cgcs2000
@@ -180,6 +180,7 @@ async def open_case(
         raise ProblemError(409, "Idempotency-Key reused", str(exc), slug="idempotency-conflict") from exc
     intake = claimed.intake
     calendar = await run_in_threadpool(load_overrides, settings.effective_calendar_dir)
+    await release(session)
     await client.start_workflow(  # racers start the same input under the same id: Temporal keeps one
         EnforcementCaseWorkflow.run,
         case_input(intake, list(calendar)),

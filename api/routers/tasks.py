@@ -19,7 +19,7 @@ from sqlmodel.sql.expression import SelectOfScalar
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal
-from api.deps import GatewayDep, PrincipalDep, SessionDep
+from api.deps import GatewayDep, PrincipalDep, SessionDep, release
 from api.problems import ProblemError, problem_responses
 from api.routers.cases import visible_case_path
 from api.views import MAX_OFFSET, Page, TaskOut, task_out
@@ -134,6 +134,7 @@ async def complete_task(
         raise ProblemError(403, "Forbidden", "auditors read; they do not act on cases", slug="forbidden")
     case_id = case_id_of(task_id)  # not the task row: the projection may not show a new task yet
     await run_in_threadpool(visible_case_path, session, principal, case_id)
+    await release(session)
     completion = TaskCompletion(task_id=task_id, actor=principal.actor(), outcome=body.outcome, form=body.form)
     try:
         done = await gateway.complete_task(case_id, completion)
@@ -148,13 +149,15 @@ async def complete_task(
     )
 
 
-async def _claim(task_id: str, release: bool, principal: Principal, session: Session, gateway: CaseGateway) -> TaskOut:
+async def _claim(
+    task_id: str, give_back: bool, principal: Principal, session: Session, gateway: CaseGateway
+) -> TaskOut:
     case_id = case_id_of(task_id)
     await run_in_threadpool(visible_case_path, session, principal, case_id)
+    await release(session)
+    request = ClaimRequest(task_id=task_id, actor=principal.actor(), release=give_back)
     try:
-        view = await gateway.claim_task(
-            case_id, ClaimRequest(task_id=task_id, actor=principal.actor(), release=release)
-        )
+        view = await gateway.claim_task(case_id, request)
     except CaseRefused as exc:
         raise refusal_problem(exc) from exc
     return task_out(view)
