@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import re
 
+from core.numbering import format_number as core_format_number
 from documents.errors import DocumentError
 from rules.document_kinds import load_document_kinds
 
@@ -29,9 +30,10 @@ VERIFY_CODE_RE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$")
 
 
 def format_number(abbreviation: str, type_code: str, year: int, sequence: int) -> str:
+    """The renderer's checks, then the one 文号 format the issuing code also uses (core.numbering)."""
     if not abbreviation.strip() or sequence < 1 or not 1900 <= year <= 9999:
         raise DocumentError(f"cannot number a document with {abbreviation!r}, year {year}, sequence {sequence}")
-    return f"{abbreviation}{type_code}〔{year}〕第{sequence}号"
+    return core_format_number(abbreviation, type_code, year, sequence)
 
 
 def document_number(kind: str, abbreviation: str, year: int, sequence: int) -> str:
