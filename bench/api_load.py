@@ -45,7 +45,7 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from bench import cpu
 from bench.bare_workflow import BareUpdatesWorkflow
-from bench.cases import _pct
+from bench.cases import _pct, start_dev_server
 from bench.stack import (
     QUEUE,
     SignedIn,
@@ -55,7 +55,6 @@ from bench.stack import (
     scratch,
     seeded_schema,
     stack_environment,
-    start_dev_server,
     temporal_address,
     worker,
 )

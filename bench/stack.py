@@ -33,11 +33,9 @@ from typing import Any
 
 import httpx
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
-from temporalio.testing import WorkflowEnvironment
 
 from bench.bare_workflow import BareUpdatesWorkflow
-from bench.cases import EXTRA_SERVER_ARGS, _configure_database, _drop_schema
+from bench.cases import _configure_database, _drop_schema
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMESPACE = "bench"
@@ -47,24 +45,6 @@ WORKER_MODE = os.environ.get("BENCH_WORKER", "subprocess")
 READY_TIMEOUT_S = 90.0
 STOP_TIMEOUT_S = 15.0
 UNREACHABLE_TEMPORAL = "127.0.0.1:1"  # for an API that only reads SQL (the inbox benchmark)
-
-
-async def start_dev_server(folder: Path) -> WorkflowEnvironment:
-    """The dev server exactly as bench/cases.py starts it (SQLite file in `folder`, WAL pragmas)."""
-    return await WorkflowEnvironment.start_local(
-        namespace=NAMESPACE,
-        data_converter=pydantic_data_converter,
-        dev_server_existing_path=str(Path(sys.executable).parent / "temporal"),
-        dev_server_database_filename=str(folder / "temporal.sqlite"),
-        dev_server_extra_args=[
-            "--headless",
-            "--sqlite-pragma",
-            "journal_mode=wal",
-            "--sqlite-pragma",
-            "synchronous=normal",
-            *EXTRA_SERVER_ARGS,
-        ],
-    )
 
 
 @contextlib.contextmanager
