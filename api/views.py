@@ -4,9 +4,10 @@ workflow's own views (the same shape either way)."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from core.case_tables import CaseDeadline, CaseRecord, CaseTask
 from rules.task_catalogue import load_task_catalogue
@@ -21,7 +22,11 @@ MAX_OFFSET = 100_000
 
 class Page(BaseModel, Generic[T]):
     items: list[T]
-    total: int
+    total: int = Field(description="rows matching the filters; a lower bound when total_exact is false")
+    total_exact: bool = Field(
+        default=True,
+        description="false when the list was counted only up to a cap (1,000 rows past the page): narrow the filters",
+    )
     limit: int
     offset: int
 
@@ -54,11 +59,19 @@ def _code(path: str) -> str:
     return path.rstrip("/").rsplit("/", 1)[-1]
 
 
-def task_out(task: TaskView | CaseTask) -> TaskOut:
+@functools.cache
+def catalogue_schema(kind: str) -> dict[str, Any]:
+    """The kind's completion schema from the task catalogue, built once and shared (read-only) by
+    every answer: an open task takes the form the running workflow code validates against."""
+    return load_task_catalogue().get(kind).completion_schema()
+
+
+def task_out(task: TaskView | CaseTask, *, stored_schema: bool = True) -> TaskOut:
+    """The API's task; ``stored_schema=False`` when the row was read without its form_schema column."""
     kind = load_task_catalogue().get(task.kind)
     stage = task.stage if isinstance(task.stage, str) else task.stage.value
     status = task.status if isinstance(task.status, str) else task.status.value
-    schema = task.form_schema or kind.completion_schema()
+    schema = (task.form_schema if stored_schema else None) or catalogue_schema(task.kind)
     return TaskOut(
         task_id=task.task_id,
         case_id=task.case_id,

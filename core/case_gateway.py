@@ -12,18 +12,28 @@ from typing import Any, TypeVar
 
 from temporalio.client import (
     Client,
+    WithStartWorkflowOperation,
     WorkflowExecutionStatus,
     WorkflowHandle,
     WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
 )
-from temporalio.exceptions import ApplicationError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
 from workflows.case.errors import REFUSALS
 from workflows.case.extensions import ExtensionRequest
-from workflows.case.model import CaseSummary, ClaimRequest, TaskCompletion, TaskView
+from workflows.case.model import (
+    CaseInput,
+    CaseProgress,
+    CaseSummary,
+    ClaimRequest,
+    TaskCompleted,
+    TaskCompletion,
+    TaskView,
+)
 from workflows.case.outside import OutsideEvent
 from workflows.case.workflow import CaseState, EnforcementCaseWorkflow
 
@@ -59,8 +69,31 @@ class CaseGateway:
     def handle(self, case_id: str) -> WorkflowHandle[EnforcementCaseWorkflow, Any]:
         return self._client.get_workflow_handle_for(EnforcementCaseWorkflow.run, case_id)
 
-    async def complete_task(self, case_id: str, completion: TaskCompletion) -> TaskView:
-        """Complete a task (the `complete_task` Update); raises CaseRefused."""
+    async def open_case(self, case: CaseInput, task_queue: str) -> CaseProgress:
+        """Start the case and read its first tasks in one round trip (Update-with-start of `progress`).
+
+        Idempotent by case id: a start racing another, or repeating it, joins the running workflow
+        (USE_EXISTING) and reads it; once the case has closed, its id is not reused
+        (REJECT_DUPLICATE): the repeat reads the closed case instead of opening it again."""
+        start = WithStartWorkflowOperation(
+            EnforcementCaseWorkflow.run,
+            case,
+            id=case.case_id,
+            task_queue=task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
+        try:
+            return await self._client.execute_update_with_start_workflow(
+                EnforcementCaseWorkflow.progress, start_workflow_operation=start
+            )
+        except WorkflowAlreadyStartedError:
+            state = await self.state(case.case_id)
+            return CaseProgress(stage=state.summary.stage, open_tasks=state.open_tasks)
+
+    async def complete_task(self, case_id: str, completion: TaskCompletion) -> TaskCompleted:
+        """Complete a task (the `complete_task` Update): the task, the case's new stage and open
+        tasks, in one round trip; raises CaseRefused."""
         return await self._update(case_id, EnforcementCaseWorkflow.complete_task, completion)
 
     async def claim_task(self, case_id: str, request: ClaimRequest) -> TaskView:

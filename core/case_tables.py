@@ -52,6 +52,9 @@ class CaseTask(SQLModel, table=True):
     __tablename__ = "case_task"
     __table_args__ = (
         sa.Index("ix_case_task_inbox", "status", "jurisdiction_path", "due_at"),
+        # the inbox's two sort orders, walked until a page is full (migration 0006)
+        sa.Index("ix_case_task_status_due", "status", "due_at", "task_id"),
+        sa.Index("ix_case_task_status_created", "status", "created_at", "task_id"),
         sa.CheckConstraint("status IN ('open', 'completed', 'cancelled')", name="ck_case_task_status"),
     )
 

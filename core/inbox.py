@@ -6,6 +6,7 @@ in its update validator. Every list is one SQL statement, scoped to a jurisdicti
 """
 
 from collections.abc import Iterable
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -16,6 +17,9 @@ from core.jurisdiction import in_subtree
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
+# Lists count their rows up to this many past the page, then say "at least" (as Elasticsearch's
+# track_total_hits does): an exact count(*) of 100k visible tasks costs more than the page itself.
+COUNT_CAP = 1000
 
 
 def _page(limit: int, offset: int) -> tuple[int, int]:
@@ -24,6 +28,16 @@ def _page(limit: int, offset: int) -> tuple[int, int]:
     if offset < 0:
         raise ValueError("offset must not be negative")
     return limit, offset
+
+
+def capped_count(
+    session: Session, stmt: sa.Select[Any] | SelectOfScalar[Any], *, limit: int, offset: int
+) -> tuple[int, bool]:
+    """How many rows ``stmt`` selects, counted up to ``max(COUNT_CAP, offset + limit)``; and whether
+    that is exact (False: there are more, the number is a lower bound)."""
+    bound = max(COUNT_CAP, offset + limit)
+    counted = session.exec(select(sa.func.count()).select_from(stmt.limit(bound + 1).subquery())).one()
+    return (bound, False) if counted > bound else (int(counted), True)
 
 
 def inbox_statement(

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 from starlette.concurrency import run_in_threadpool
 
@@ -18,6 +18,7 @@ from api.problems import ProblemError, problem_responses
 from api.views import MAX_OFFSET, CaseOut, DeadlineOut, Page, TaskOut, case_out, deadline_out, task_out
 from core.case_gateway import CaseRefused
 from core.case_tables import CaseDeadline, CaseRecord, CaseTask
+from core.inbox import capped_count
 from core.intake_tables import CaseIntake
 from core.jurisdiction import in_subtree
 from core.models import Jurisdiction, Role
@@ -58,7 +59,7 @@ def visible_cases(principal: Principal) -> SelectOfScalar[CaseRecord]:
 
 def _list(
     session: Session, stmt: SelectOfScalar[CaseRecord], district: str | None, limit: int, offset: int
-) -> tuple[list[CaseRecord], int]:
+) -> tuple[list[CaseRecord], int, bool]:
     if district is not None:
         place = session.get(Jurisdiction, district)
         if place is None:
@@ -66,10 +67,12 @@ def _list(
                 422, "Unknown jurisdiction", f"district: no jurisdiction {district!r}", slug="validation"
             )
         stmt = stmt.where(in_subtree(col(CaseRecord.jurisdiction_path), place.path))
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
     newest_first = (col(CaseRecord.opened_at).desc(), col(CaseRecord.case_id))
-    rows = session.exec(stmt.order_by(*newest_first).limit(limit).offset(offset))
-    return list(rows.all()), int(total)
+    rows = list(session.exec(stmt.order_by(*newest_first).limit(limit).offset(offset)).all())
+    if offset == 0 and len(rows) < limit:
+        return rows, len(rows), True
+    total, exact = capped_count(session, stmt, limit=limit, offset=offset)
+    return rows, total, exact
 
 
 @router.get("/cases", summary="Cases visible to the caller, newest first", responses=problem_responses(401, 422))
@@ -96,8 +99,8 @@ async def list_cases(
         stmt = stmt.where(col(CaseRecord.opened_at) >= created_from)
     if created_to is not None:
         stmt = stmt.where(col(CaseRecord.opened_at) < created_to)
-    rows, total = await run_in_threadpool(_list, session, stmt, district, limit, offset)
-    return Page(items=[case_out(r) for r in rows], total=total, limit=limit, offset=offset)
+    rows, total, exact = await run_in_threadpool(_list, session, stmt, district, limit, offset)
+    return Page(items=[case_out(r) for r in rows], total=total, total_exact=exact, limit=limit, offset=offset)
 
 
 def visible_case_path(session: Session, principal: Principal, case_id: str) -> str:

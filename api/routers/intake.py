@@ -16,10 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field
 from shapely.geometry import Point, shape
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
-from temporalio.common import WorkflowIDConflictPolicy
 
 from api.auth import Principal
-from api.deps import ClientDep, GatewayDep, SessionDep, SettingsDep, forbidden, release, require_role
+from api.deps import GatewayDep, SessionDep, SettingsDep, forbidden, release, require_role
 from api.problems import ProblemError, problem_responses
 from api.views import TaskOut, task_out
 from core.intake import IdempotencyConflict, body_digest, claim, to_cgcs2000
@@ -29,7 +28,6 @@ from rules.calendar import CalendarOverride
 from rules.calendar_files import load_overrides
 from rules.catalogue import load_catalogue
 from workflows.case.model import CaseInput, Party
-from workflows.case.workflow import EnforcementCaseWorkflow
 
 router = APIRouter(prefix="/api/v1", tags=["cases"])
 
@@ -148,7 +146,6 @@ async def open_case(
     idempotency_key: Annotated[str, Header(alias="Idempotency-Key", min_length=1, max_length=255)],
     session: SessionDep,
     settings: SettingsDep,
-    client: ClientDep,
     gateway: GatewayDep,
 ) -> CaseCreated:
     district = await run_in_threadpool(handling_unit, session, principal, body)
@@ -181,15 +178,9 @@ async def open_case(
     intake = claimed.intake
     calendar = await run_in_threadpool(load_overrides, settings.effective_calendar_dir)
     await release(session)
-    await client.start_workflow(  # racers start the same input under the same id: Temporal keeps one
-        EnforcementCaseWorkflow.run,
-        case_input(intake, list(calendar)),
-        id=intake.case_id,
-        task_queue=settings.task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-    )
-    state = await gateway.state(intake.case_id, wait_for_start=True)
+    # Racers start the same input under the same id: Temporal keeps one, and each reads it.
+    progress = await gateway.open_case(case_input(intake, list(calendar)), settings.task_queue)
     response.status_code = 201 if claimed.created else 200
     return CaseCreated(
-        case_id=intake.case_id, stage=state.summary.stage.value, tasks=[task_out(t) for t in state.open_tasks]
+        case_id=intake.case_id, stage=progress.stage.value, tasks=[task_out(t) for t in progress.open_tasks]
     )

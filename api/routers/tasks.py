@@ -14,7 +14,8 @@ from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, ConfigDict, Field
-from sqlmodel import Session, col, func, select
+from sqlalchemy.orm import defer
+from sqlmodel import Session, col, select
 from sqlmodel.sql.expression import SelectOfScalar
 from starlette.concurrency import run_in_threadpool
 
@@ -25,6 +26,7 @@ from api.routers.cases import visible_case_path
 from api.views import MAX_OFFSET, Page, TaskOut, task_out
 from core.case_gateway import CaseGateway, CaseRefused, case_id_of
 from core.case_tables import CaseTask, CaseTaskRole
+from core.inbox import capped_count
 from core.jurisdiction import in_subtree
 from core.models import Role
 from workflows.case.model import ClaimRequest, TaskCompletion
@@ -70,12 +72,21 @@ def visible_tasks(principal: Principal, candidate_role: str | None) -> SelectOfS
 
 
 def _page(
-    session: Session, stmt: SelectOfScalar[CaseTask], sort: str, limit: int, offset: int
-) -> tuple[list[CaseTask], int]:
-    total = session.exec(select(func.count()).select_from(stmt.subquery())).one()
+    session: Session, stmt: SelectOfScalar[CaseTask], sort: str, open_only: bool, limit: int, offset: int
+) -> tuple[list[CaseTask], int, bool]:
+    """One page in the order of an index (migration 0006), then a count capped at COUNT_CAP past it
+    — skipped when the first page is not full. Open tasks are read without their stored form
+    schema: the catalogue's, shared, is the one the workflow validates against (and 8–12 KB a row
+    of JSON left undecoded)."""
     key = col(CaseTask.due_at).asc().nulls_last() if sort == "due" else col(CaseTask.created_at).asc()
-    rows = session.exec(stmt.order_by(key, col(CaseTask.task_id)).limit(limit).offset(offset)).all()
-    return list(rows), int(total)
+    page = stmt.order_by(key, col(CaseTask.task_id)).limit(limit).offset(offset)
+    if open_only:
+        page = page.options(defer(CaseTask.form_schema, raiseload=True))  # type: ignore[arg-type]
+    rows = list(session.exec(page).all())
+    if offset == 0 and len(rows) < limit:
+        return rows, len(rows), True
+    total, exact = capped_count(session, stmt, limit=limit, offset=offset)
+    return rows, total, exact
 
 
 @router.get("", summary="The inbox: tasks the caller may act on", responses=problem_responses(401, 422))
@@ -106,8 +117,10 @@ async def list_tasks(
         stmt = stmt.where(col(CaseTask.due_at) < due_before)
     if overdue is not None:
         stmt = stmt.where(CaseTask.overdue == overdue)
-    rows, total = await run_in_threadpool(_page, session, stmt, sort, limit, offset)
-    return Page(items=[task_out(t) for t in rows], total=total, limit=limit, offset=offset)
+    open_only = status == "open"
+    rows, total, exact = await run_in_threadpool(_page, session, stmt, sort, open_only, limit, offset)
+    items = [task_out(t, stored_schema=not open_only) for t in rows]
+    return Page(items=items, total=total, total_exact=exact, limit=limit, offset=offset)
 
 
 def _visible_task(session: Session, principal: Principal, task_id: str) -> CaseTask:
@@ -138,14 +151,13 @@ async def complete_task(
     completion = TaskCompletion(task_id=task_id, actor=principal.actor(), outcome=body.outcome, form=body.form)
     try:
         done = await gateway.complete_task(case_id, completion)
-        state = await gateway.state(case_id)
     except CaseRefused as exc:
         raise refusal_problem(exc) from exc
     return Completed(
-        task=task_out(done),
+        task=task_out(done.task),
         case_id=case_id,
-        stage=state.summary.stage.value,
-        open_tasks=[task_out(t) for t in state.open_tasks],
+        stage=done.stage.value,
+        open_tasks=[task_out(t) for t in done.open_tasks],
     )
 
 

@@ -7,10 +7,13 @@ import uuid
 
 import httpx
 import sqlalchemy as sa
+from temporalio.testing import WorkflowEnvironment
 
 from core.db import get_engine
 from tests.api.conftest import INTEGRATOR, sign_in
 from tests.api.live_cases import INSIDE_MINGHU, case_body
+from workflows.case.model import Stage
+from workflows.case.workflow import EnforcementCaseWorkflow
 
 
 async def _post(api: httpx.AsyncClient, headers: dict[str, str], body: dict[str, object], key: str) -> httpx.Response:
@@ -107,3 +110,26 @@ async def test_who_may_open_a_case(live: httpx.AsyncClient) -> None:
     # the city-wide integrator opens cases in any district
     minghu = await _post(live, INTEGRATOR, case_body(district="990103", location=INSIDE_MINGHU), uuid.uuid4().hex)
     assert minghu.status_code == 201 and minghu.json()["case_id"].startswith("990103-")
+
+
+async def test_a_repeat_after_the_case_closed_reads_the_closed_case(
+    live: httpx.AsyncClient, dev_server_env: WorkflowEnvironment
+) -> None:
+    """The case id is never reused: repeating the request of a closed case answers with the closed
+    case (200, no tasks), it does not open the case again."""
+    officer, body, key = await sign_in(live, "officer1"), case_body(), uuid.uuid4().hex
+    created = (await _post(live, officer, body, key)).json()
+    [lead] = created["tasks"]
+    closing = {"outcome": "not_established", "form": {"findings": "到场未见摊贩", "reason": "违法事实不存在"}}
+    done = await live.post(f"/api/v1/tasks/{lead['task_id']}/complete", headers=officer, json=closing)
+    assert done.status_code == 200, done.text
+    assert (done.json()["stage"], done.json()["open_tasks"]) == ("closed", [])
+
+    handle = dev_server_env.client.get_workflow_handle_for(EnforcementCaseWorkflow.run, created["case_id"])
+    assert (await handle.result()).stage is Stage.CLOSED  # the workflow has ended
+
+    again = await _post(live, officer, body, key)
+    assert again.status_code == 200, again.text
+    assert again.json()["stage"] == "closed"
+    assert (again.json()["case_id"], again.json()["tasks"]) == (created["case_id"], [])
+    assert _intake_rows(key) == 1

@@ -6,7 +6,9 @@ from __future__ import annotations
 import asyncio
 
 import httpx
+import pytest
 
+import core.inbox
 from tests.api.conftest import INTEGRATOR, sign_in
 from tests.api.live_cases import FORMS, now, officers, open_case, projected_task, with_officers
 
@@ -86,3 +88,22 @@ async def test_two_officers_completing_one_task_at_once_one_wins(live: httpx.Asy
     assert sorted(a.status_code for a in answers) == [200, 409], [a.text for a in answers]
     loser = next(a for a in answers if a.status_code == 409)
     assert loser.json()["type"] == "urn:zhifa:problem:task-closed"
+
+
+async def test_a_long_inbox_is_counted_up_to_a_cap_and_says_so(
+    live: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past COUNT_CAP rows beyond the page, `total` is a lower bound and `total_exact` is false."""
+    officer1 = await sign_in(live, "officer1")
+    cases = [await open_case(live, officer1) for _ in range(3)]
+    for case in cases:
+        await projected_task(live, officer1, case["case_id"], "verify_lead")
+    monkeypatch.setattr(core.inbox, "COUNT_CAP", 2)
+
+    page = (await live.get("/api/v1/tasks", params={"limit": 1}, headers=officer1)).json()
+    assert (len(page["items"]), page["total"], page["total_exact"]) == (1, 2, False)
+    one_case = {"case_id": cases[0]["case_id"], "limit": 1}
+    page = (await live.get("/api/v1/tasks", params=one_case, headers=officer1)).json()
+    assert (len(page["items"]), page["total"], page["total_exact"]) == (1, 1, True)
+    page = (await live.get("/api/v1/cases", params={"limit": 1}, headers=officer1)).json()
+    assert (len(page["items"]), page["total"], page["total_exact"]) == (1, 2, False)

@@ -124,6 +124,19 @@ def test_migrate_honours_search_path_schema(pg_schema_url: str, pg_admin_url: st
     assert path_collation == "C"
 
 
+@pytest.mark.postgres
+def test_postgres_connections_plan_each_statement_for_its_values(pg_schema_url: str) -> None:
+    """No generic plan for the inbox (core/db.py), and the URL's own options (search_path) kept."""
+    engine = make_engine(pg_schema_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("show plan_cache_mode").scalar() == "force_custom_plan"
+            schema = str(make_url(pg_schema_url).query["options"]).removeprefix("-csearch_path=")
+            assert conn.exec_driver_sql("show search_path").scalar() == schema
+    finally:
+        engine.dispose()
+
+
 def test_downgrade_then_upgrade_round_trips(db_url: str) -> None:
     migrate(db_url)
     downgrade(db_url, "base")

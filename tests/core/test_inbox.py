@@ -5,11 +5,12 @@ import datetime as dt
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import Session
+from sqlmodel import Session, col
 
+import core.inbox
 from activities.projections import apply_batch
 from core.case_tables import CaseRecord, CaseTask, CaseTaskRole, table_of
-from core.inbox import case_deadlines, case_list, case_tasks, case_timeline, inbox, inbox_statement
+from core.inbox import capped_count, case_deadlines, case_list, case_tasks, case_timeline, inbox, inbox_statement
 from core.models import Role
 from tests.activities.factories import (
     CITY,
@@ -230,3 +231,36 @@ def test_the_inbox_query_uses_the_inbox_index(engine: Engine) -> None:
         rows = conn.execute(stmt).all()
     assert rows and all(r.jurisdiction_path.startswith("990100/990102/") and r.status == "open" for r in rows)
     assert [r.due_at for r in rows] == sorted(r.due_at for r in rows)
+
+
+def test_the_inbox_order_is_served_by_an_index_without_a_sort(engine: Engine) -> None:
+    """A district-wide inbox at 100k tasks is a walk down (status, due_at, task_id) until the page is
+    full (bench/inbox_query.py). Small test data would let the planner sort instead, so sorting is
+    priced out here: what is shown is that the index matches the statement's ORDER BY exactly."""
+    if _backend(engine) != "postgres":
+        pytest.skip("the ordered-index plan is PostgreSQL's")
+    _bulk_tasks(engine, 3000)
+    stmt = inbox_statement(jurisdiction_path="990100/990102/", roles=["officer", "squad_leader"])
+    with engine.connect() as conn:
+        sql = str(stmt.compile(conn, compile_kwargs={"literal_binds": True}))
+        conn.execute(sa.text("set local enable_sort = off"))
+        conn.execute(sa.text("set local enable_bitmapscan = off"))
+        plan = _plan(conn, sql, "postgres")
+        assert "ix_case_task_status_due" in plan and "Sort" not in plan, plan
+
+
+def test_a_long_list_is_counted_up_to_a_cap(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Past COUNT_CAP rows beyond the page the count stops and says it is a lower bound."""
+    _project_tasks(engine)
+    everything = sa.select(CaseTask)  # 8 rows
+    monkeypatch.setattr(core.inbox, "COUNT_CAP", 3)
+    with Session(engine) as session:
+        assert capped_count(session, everything, limit=2, offset=0) == (3, False)
+        assert capped_count(session, everything, limit=2, offset=5) == (7, False)
+        assert capped_count(session, everything, limit=2, offset=6) == (8, True)
+        assert capped_count(session, everything.where(col(CaseTask.status) == "completed"), limit=2, offset=0) == (
+            1,
+            True,
+        )
+        monkeypatch.setattr(core.inbox, "COUNT_CAP", 100)
+        assert capped_count(session, everything, limit=2, offset=0) == (8, True)

@@ -123,6 +123,21 @@ class TaskCompletion(_Frozen):
     form: dict[str, Any] = {}
 
 
+class CaseProgress(_Frozen):
+    """Where a case stands once its process has taken every step it can: its stage and open tasks.
+    The answer of the `progress` Update (the intake's Update-with-start)."""
+
+    stage: Stage
+    open_tasks: list[TaskView]
+
+
+class TaskCompleted(CaseProgress):
+    """The answer of the `complete_task` Update: the completed task, and where the case went next
+    (the caller needs no second round trip, and does not wait for the SQL projection)."""
+
+    task: TaskView
+
+
 class DeadlineStatus(StrEnum):
     RUNNING = "running"
     PAUSED = "paused"  # time excluded by law (hearing, appraisal, suspension) is running

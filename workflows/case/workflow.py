@@ -22,15 +22,21 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case.model import (
         CaseEvent,
         CaseInput,
+        CaseProgress,
         CaseSummary,
         ClaimRequest,
         DeadlineView,
+        TaskCompleted,
         TaskCompletion,
         TaskView,
     )
     from workflows.case.process import enforcement_case
     from workflows.case.stages import deferral
     from workflows.statutory_clock import CALENDAR_UPDATED_SIGNAL
+
+
+# Patch: complete_task answers once the case has moved on (its new stage and open tasks).
+ANSWER_NEXT_STEPS = "complete-answers-next-steps"
 
 
 class CaseState(BaseModel):
@@ -46,21 +52,27 @@ class EnforcementCaseWorkflow:
     @workflow.init
     def __init__(self, case: CaseInput) -> None:
         self.ctx = CaseContext(case)
+        self._running = False
 
     @workflow.run
     async def run(self, case: CaseInput) -> CaseSummary:
+        self._running = True
         projector = asyncio.create_task(self.ctx.project_forever())
         self.ctx.record("case_opened", detail={"source": case.source, "violation_code": case.violation_code})
         await enforcement_case(self.ctx)
         await self.ctx.drain()
+        await workflow.wait_condition(workflow.all_handlers_finished)  # the last Update gets its answer
         projector.cancel()
         return self.ctx.summary()
 
     # --- officers and reviewers ---------------------------------------------------------------
 
     @workflow.update
-    async def complete_task(self, completion: TaskCompletion) -> TaskView:
-        return self.ctx.complete(completion)
+    async def complete_task(self, completion: TaskCompletion) -> TaskCompleted:
+        view = self.ctx.complete(completion)
+        if workflow.patched(ANSWER_NEXT_STEPS):
+            await self._settle()
+        return TaskCompleted(task=view, stage=self.ctx.stage, open_tasks=self.ctx.tasks.open_tasks())
 
     @complete_task.validator
     def _check_completion(self, completion: TaskCompletion) -> None:
@@ -100,6 +112,18 @@ class EnforcementCaseWorkflow:
     def _check_deferral(self, request: deferral.DeferralRequest) -> None:
         deferral.validate_request(self.ctx, request)
 
+    @workflow.update
+    async def progress(self) -> CaseProgress:
+        """Where the case stands once the process has settled. Sent with the start (Update-with-
+        start), it answers the intake with the case's first tasks in the same round trip; it
+        changes nothing, so a repeat on a running case just reads it again.
+
+        The SDK may run an Update that came with the start before the workflow function itself
+        (updates are applied before the start in its legacy job order): wait for the run first."""
+        await workflow.wait_condition(lambda: self._running)
+        await self._settle()
+        return CaseProgress(stage=self.ctx.stage, open_tasks=self.ctx.tasks.open_tasks())
+
     # --- outside events -----------------------------------------------------------------------
 
     @workflow.signal
@@ -132,6 +156,17 @@ class EnforcementCaseWorkflow:
         self.ctx.record("calendar_updated", detail={"years": [o.year for o in overrides]})
 
     # --- what the case looks like ---------------------------------------------------------------
+
+    async def _settle(self) -> None:
+        """Let the process take every step this act allows before answering.
+
+        The event loop checks wait conditions only once nothing else is ready: the first wait ends
+        in the pass that also wakes the process (its task's completion is a condition too), the
+        second once the process and everything it woke have run until they block on a person, a
+        timer or an activity. No command is written, so history is unchanged by the wait itself.
+        """
+        await workflow.wait_condition(lambda: True)
+        await workflow.wait_condition(lambda: True)
 
     @workflow.query
     def state(self) -> CaseState:

@@ -12,7 +12,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.testing import WorkflowEnvironment
 
 from rules.calendar import SHANGHAI, CalendarOverride
-from workflows.case.model import Actor, CaseInput, Party, TaskCompletion, TaskView
+from workflows.case.model import Actor, CaseInput, Party, TaskCompleted, TaskCompletion, TaskView
 from workflows.case.workflow import CaseState, EnforcementCaseWorkflow
 
 CITY, DISTRICT_A, DISTRICT_B = "990100/", "990100/990102/", "990100/990103/"
@@ -79,7 +79,7 @@ class CaseDriver:
         state = await self.state()
         raise AssertionError(f"no open {kind} task; open: {[t.kind for t in state.open_tasks]}")
 
-    async def complete(self, kind: str, who: Actor, outcome: str, form: dict[str, Any] | None = None) -> TaskView:
+    async def complete(self, kind: str, who: Actor, outcome: str, form: dict[str, Any] | None = None) -> TaskCompleted:
         task = await self.task(kind)
         completion = TaskCompletion(task_id=task.task_id, actor=who, outcome=outcome, form=form or {})
         try:

@@ -17,7 +17,7 @@ from core.db import get_engine
 from tests.activities.conftest import snapshot
 from tests.workflows.case.driver import CaseDriver
 from workflows.case.extensions import ExtensionRequest
-from workflows.case.model import Actor, TaskCompletion, TaskView
+from workflows.case.model import Actor, TaskCompleted, TaskCompletion, TaskView
 from workflows.case.workflow import EnforcementCaseWorkflow
 
 Attempt = Callable[[], Awaitable[object]]
@@ -33,7 +33,7 @@ def completion(task_id: str, who: Actor, outcome: str, form: dict[str, Any] | No
 
 
 def completing(case: CaseDriver, task_id: str, who: Actor, outcome: str, form: dict[str, Any] | None = None) -> Attempt:
-    async def attempt() -> TaskView:
+    async def attempt() -> TaskCompleted:
         return await case.handle.execute_update(
             EnforcementCaseWorkflow.complete_task, completion(task_id, who, outcome, form)
         )

@@ -48,7 +48,7 @@ from tests.workflows.case.refusing import (
 )
 from workflows.case.events import Payment
 from workflows.case.extensions import ExtensionRequest
-from workflows.case.model import Actor, TaskStatus, TaskView
+from workflows.case.model import Actor, TaskCompleted, TaskStatus, TaskView
 from workflows.case.workflow import EnforcementCaseWorkflow
 
 # ------------------------------------------------------------------------------- the task mechanism
@@ -75,7 +75,7 @@ async def test_a_city_head_may_act_in_a_district(start_case: StartCase) -> None:
     case = await start(start_case)
     await case.complete("verify_lead", OFFICER1, "established", forms.established(await now(case)))
     done = await case.complete("approve_filing", CITYHEAD1, "approve", forms.FILING)
-    assert done.completed_by == "cityhead1"
+    assert done.task.completed_by == "cityhead1"
 
 
 async def test_an_unknown_task_is_not_found(start_case: StartCase) -> None:
@@ -131,7 +131,7 @@ async def _race(case: CaseDriver, kind: str, attempts: list[tuple[Actor, str, di
         *(completing(case, task.task_id, who, outcome, form)() for who, outcome, form in attempts),
         return_exceptions=True,
     )
-    wins = [r for r in results if isinstance(r, TaskView)]
+    wins = [r.task for r in results if isinstance(r, TaskCompleted)]
     losses = [r for r in results if isinstance(r, WorkflowUpdateFailedError)]
     assert (len(wins), len(losses)) == (1, len(attempts) - 1), results
     for loss in losses:

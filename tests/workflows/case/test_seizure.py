@@ -120,7 +120,7 @@ async def test_t04_an_undecided_seizure_is_released_when_the_period_ends(
     returned_at = await now_of(case)
     form = {"released_at": forms.iso(returned_at), "document_no": "解扣〔2027〕1号", "returned_to": "张三"}
     done = await case.complete("release_seized_items", OFFICER2, "released", {**form, "party_signed": True})
-    assert (done.status, done.outcome) == (TaskStatus.COMPLETED, "released")
+    assert (done.task.status, done.task.outcome) == (TaskStatus.COMPLETED, "released")
 
 
 async def test_t04_extended_once_by_the_head_then_decided(case_env: CaseEnv, start_case: StartCase) -> None:
