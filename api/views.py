@@ -25,7 +25,7 @@ class Page(BaseModel, Generic[T]):
     total: int = Field(description="rows matching the filters; a lower bound when total_exact is false")
     total_exact: bool = Field(
         default=True,
-        description="false when the list was counted only up to a cap (1,000 rows past the page): narrow the filters",
+        description="false when the list was counted only a few pages ahead: there are more than `total`",
     )
     limit: int
     offset: int

@@ -246,16 +246,16 @@ def _timed(calls: int, one: Callable[[], object]) -> list[float]:
 
 def _api_statements(principal: Any) -> tuple[SelectOfScalar[Any], SelectOfScalar[Any]]:
     """The two statements GET /api/v1/tasks runs with its defaults (open, sort by due, 50 rows):
-    the page, read without the stored form schemas, and the count capped at COUNT_CAP past it."""
+    the page, read without the stored form schemas, and the count that stops COUNT_PAGES_AHEAD pages past it."""
     from sqlalchemy.orm import defer
     from sqlmodel import func
 
     from api.routers.tasks import visible_tasks
     from core.case_tables import CaseTask
-    from core.inbox import COUNT_CAP
+    from core.inbox import COUNT_PAGES_AHEAD
 
     stmt = visible_tasks(principal, None).where(CaseTask.status == "open")
-    count = select(func.count()).select_from(stmt.limit(COUNT_CAP + 1).subquery())
+    count = select(func.count()).select_from(stmt.limit(50 * (1 + COUNT_PAGES_AHEAD) + 1).subquery())
     page = stmt.order_by(col(CaseTask.due_at).asc().nulls_last(), col(CaseTask.task_id)).limit(50).offset(0)
     return count, page.options(defer(CaseTask.form_schema, raiseload=True))  # type: ignore[arg-type]
 

@@ -17,9 +17,10 @@ from core.jurisdiction import in_subtree
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
-# Lists count their rows up to this many past the page, then say "at least" (as Elasticsearch's
-# track_total_hits does): an exact count(*) of 100k visible tasks costs more than the page itself.
-COUNT_CAP = 1000
+# Lists count their rows only this many pages past the current one, then say "at least" (as
+# Camunda's search API flags hasMoreTotalItems): counting walks the same index as the page, so an
+# exact count(*) of 40k visible tasks costs 50 times the page (bench/inbox_query.py).
+COUNT_PAGES_AHEAD = 4
 
 
 def _page(limit: int, offset: int) -> tuple[int, int]:
@@ -33,9 +34,9 @@ def _page(limit: int, offset: int) -> tuple[int, int]:
 def capped_count(
     session: Session, stmt: sa.Select[Any] | SelectOfScalar[Any], *, limit: int, offset: int
 ) -> tuple[int, bool]:
-    """How many rows ``stmt`` selects, counted up to ``max(COUNT_CAP, offset + limit)``; and whether
-    that is exact (False: there are more, the number is a lower bound)."""
-    bound = max(COUNT_CAP, offset + limit)
+    """How many rows ``stmt`` selects, counted up to COUNT_PAGES_AHEAD pages past this one; and
+    whether that is exact (False: there are more, the number is a lower bound)."""
+    bound = offset + limit * (1 + COUNT_PAGES_AHEAD)
     counted = session.exec(select(sa.func.count()).select_from(stmt.limit(bound + 1).subquery())).one()
     return (bound, False) if counted > bound else (int(counted), True)
 

@@ -74,7 +74,7 @@ def visible_tasks(principal: Principal, candidate_role: str | None) -> SelectOfS
 def _page(
     session: Session, stmt: SelectOfScalar[CaseTask], sort: str, open_only: bool, limit: int, offset: int
 ) -> tuple[list[CaseTask], int, bool]:
-    """One page in the order of an index (migration 0006), then a count capped at COUNT_CAP past it
+    """One page in the order of an index (migration 0006), then a count COUNT_PAGES_AHEAD pages past it
     — skipped when the first page is not full. Open tasks are read without their stored form
     schema: the catalogue's, shared, is the one the workflow validates against (and 8–12 KB a row
     of JSON left undecoded)."""

@@ -93,12 +93,12 @@ async def test_two_officers_completing_one_task_at_once_one_wins(live: httpx.Asy
 async def test_a_long_inbox_is_counted_up_to_a_cap_and_says_so(
     live: httpx.AsyncClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """Past COUNT_CAP rows beyond the page, `total` is a lower bound and `total_exact` is false."""
+    """COUNT_PAGES_AHEAD pages past this one, `total` is a lower bound and `total_exact` is false."""
     officer1 = await sign_in(live, "officer1")
     cases = [await open_case(live, officer1) for _ in range(3)]
     for case in cases:
         await projected_task(live, officer1, case["case_id"], "verify_lead")
-    monkeypatch.setattr(core.inbox, "COUNT_CAP", 2)
+    monkeypatch.setattr(core.inbox, "COUNT_PAGES_AHEAD", 1)
 
     page = (await live.get("/api/v1/tasks", params={"limit": 1}, headers=officer1)).json()
     assert (len(page["items"]), page["total"], page["total_exact"]) == (1, 2, False)

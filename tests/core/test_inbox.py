@@ -250,17 +250,16 @@ def test_the_inbox_order_is_served_by_an_index_without_a_sort(engine: Engine) ->
 
 
 def test_a_long_list_is_counted_up_to_a_cap(engine: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Past COUNT_CAP rows beyond the page the count stops and says it is a lower bound."""
+    """COUNT_PAGES_AHEAD pages past this one the count stops and says it is a lower bound."""
     _project_tasks(engine)
     everything = sa.select(CaseTask)  # 8 rows
-    monkeypatch.setattr(core.inbox, "COUNT_CAP", 3)
+    completed = everything.where(col(CaseTask.status) == "completed")  # 1 row
+    monkeypatch.setattr(core.inbox, "COUNT_PAGES_AHEAD", 1)
     with Session(engine) as session:
-        assert capped_count(session, everything, limit=2, offset=0) == (3, False)
-        assert capped_count(session, everything, limit=2, offset=5) == (7, False)
-        assert capped_count(session, everything, limit=2, offset=6) == (8, True)
-        assert capped_count(session, everything.where(col(CaseTask.status) == "completed"), limit=2, offset=0) == (
-            1,
-            True,
-        )
-        monkeypatch.setattr(core.inbox, "COUNT_CAP", 100)
+        assert capped_count(session, everything, limit=2, offset=0) == (4, False)
+        assert capped_count(session, everything, limit=3, offset=0) == (6, False)
+        assert capped_count(session, everything, limit=2, offset=3) == (7, False)
+        assert capped_count(session, everything, limit=2, offset=4) == (8, True)
+        assert capped_count(session, completed, limit=2, offset=0) == (1, True)
+        monkeypatch.setattr(core.inbox, "COUNT_PAGES_AHEAD", 10)
         assert capped_count(session, everything, limit=2, offset=0) == (8, True)
