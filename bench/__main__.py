@@ -2,11 +2,12 @@
 
 import asyncio
 
-from bench import api_load, cases, deadlines, documents, inbox_query
+from bench import api_load, archive, cases, deadlines, documents, inbox_query
 
 if __name__ == "__main__":
     deadlines.main()
     documents.main()
+    archive.main()
     asyncio.run(cases.main())
     asyncio.run(api_load.main())
     asyncio.run(inbox_query.main())

@@ -127,7 +127,7 @@ def template_version(kind: str) -> str:
     digest = hashlib.sha256(f"weasyprint {WEASYPRINT_VERSION}\0".encode())
     for path in [TEMPLATES / doc.template, *_shared_files()]:
         digest.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    digest.update(doc.model_dump_json().encode())
+    digest.update(doc.model_dump_json(exclude={"archive_category"}).encode())  # where it is filed is not its look
     table = load_timer_table()
     digest.update(json.dumps([table.get(c).model_dump(mode="json") for c in doc.periods], sort_keys=True).encode())
     return digest.hexdigest()

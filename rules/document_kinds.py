@@ -2,7 +2,9 @@
 
 Loaded once at start-up by `load_document_kinds()`; a malformed entry is a `RuleDataError` naming the
 document kind and the field. The renderer (documents/render.py) checks a render context against a
-kind's `required` fields; the statutory periods a document states come from the timer table.
+kind's `required` fields; the statutory periods a document states come from the timer table. Each kind
+also names its place in the case archive (案卷): `archive_category`, one of the eight categories of
+住建 Art. 40 (`archive_categories`, in the article's order), which documents/archive.py binds by.
 """
 
 from __future__ import annotations
@@ -89,12 +91,23 @@ class RequiredField(_Frozen):
         return f"{self.legal_basis} [{self.confidence.value}]"
 
 
+ARCHIVE_CATEGORY_COUNT = 8  # 住建 Art. 40: the case file's eight categories
+
+
+class ArchiveCategory(_Frozen):
+    """One of the eight categories of the case archive (住建 Art. 40), in the article's order."""
+
+    number: int = Field(ge=1, le=ARCHIVE_CATEGORY_COUNT)
+    name: str = Field(min_length=1, description="the group heading printed in the 卷内目录")
+
+
 class DocumentKind(_Frozen):
     kind: str = Field(pattern=SNAKE)
     title: str = Field(min_length=1)
     type_code: str | None = Field(min_length=1)
     numbered: bool
     stage: str
+    archive_category: int = Field(ge=1, le=ARCHIVE_CATEGORY_COUNT, description="住建 Art. 40 category, 1-8")
     template: str = Field(pattern=r"^[a-z][a-z0-9_]*\.html$")
     legal_basis: str = Field(min_length=1)
     confidence: Confidence
@@ -140,8 +153,19 @@ class DocumentKind(_Frozen):
 
 class DocumentCatalogue(_Frozen):
     version: str = Field(min_length=1)
+    archive_categories: tuple[ArchiveCategory, ...]
     fragments: Any = Field(default=None, description="YAML anchors only; not read")
     documents: tuple[DocumentKind, ...] = Field(min_length=1)
+
+    @field_validator("archive_categories")
+    @classmethod
+    def _all_eight_in_order(cls, categories: tuple[ArchiveCategory, ...]) -> tuple[ArchiveCategory, ...]:
+        numbers = [c.number for c in categories]
+        if numbers != list(range(1, ARCHIVE_CATEGORY_COUNT + 1)):
+            raise ValueError(
+                f"give the categories of 住建 Art. 40 as 1..{ARCHIVE_CATEGORY_COUNT} in order, not {numbers}"
+            )
+        return categories
 
     @model_validator(mode="after")
     def _unique(self) -> DocumentCatalogue:
@@ -165,6 +189,13 @@ class DocumentCatalogue(_Frozen):
     @property
     def kinds(self) -> list[str]:
         return [d.kind for d in self.documents]
+
+    def archive_category(self, number: int) -> ArchiveCategory:
+        """The archive category ``number`` (1-8); KeyError for another number."""
+        for category in self.archive_categories:
+            if category.number == number:
+                return category
+        raise KeyError(f"no archive category {number}; 住建 Art. 40 has 1..{ARCHIVE_CATEGORY_COUNT}")
 
 
 def parse_document_kinds(raw: Any, source: str = "documents.yaml") -> DocumentCatalogue:

@@ -6,13 +6,14 @@ import sys
 
 import typer
 
-from workers import deadline_cmd
+from workers import archive_cmd, deadline_cmd
 from workers.db_cmd import db_app
 from workers.devstack import dev
 from workers.history_cmd import audit_app, history_app
 from workers.worker import worker
 
 app = typer.Typer(help="zhifa — 城市管理综合执法监管平台", no_args_is_help=True)
+app.command("archive")(archive_cmd.archive)
 app.command("deadline")(deadline_cmd.deadline)
 app.add_typer(deadline_cmd.calendar_app, name="calendar")
 app.command("dev")(dev)

@@ -1,10 +1,15 @@
-"""Issued documents (执法文书): a case's list, one document's metadata, its PDF, and the public check.
+"""Issued documents (执法文书): a case's list, one document's metadata, its PDF, the case's archive (案卷) and
+the public check.
 
-The first three follow the case's visibility (`visible_case_path`: the principal's subtree;
+The first four follow the case's visibility (`visible_case_path`: the principal's subtree;
 integrators only the cases they opened); anything not visible is 404, never 403, so its existence is
 not disclosed. ``GET /api/v1/documents/verify/{code}`` is public — whoever holds the paper scans the
 QR code or types the code — and answers only what authenticates the document (kind, title, number,
 issuing agency, date, SHA-256, size), never the case or its party.
+
+``GET /api/v1/cases/{case_id}/archive.pdf`` binds the case's documents into one PDF (core/archive.py): 409
+while the case is not closed, unless ``?draft=true`` (then every page says 草稿). It is built on request, in a
+worker thread after the database connection is handed back; the same case state gives the same bytes (ETag).
 """
 
 from __future__ import annotations
@@ -15,20 +20,22 @@ import logging
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Header, Request, Response
+from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal
-from api.deps import PrincipalDep, SessionDep, SettingsDep
+from api.deps import PrincipalDep, SessionDep, SettingsDep, release
 from api.problems import ProblemError, problem_responses
 from api.routers.cases import visible_case_path
+from core.archive import ArchiveInputs, ArchiveRefused, CaseNotClosed, CaseNotFound, archive_inputs, bind
 from core.docstore import DocumentStore, DocumentStoreError, make_store
 from core.document_tables import CaseDocument
 from core.documents import case_documents, find_by_verify_code, verify_url
 from core.numbering import BEIJING, display_verify_code, normalize_verify_code
 from core.settings import Settings
+from documents.errors import DocumentError
 
 log = logging.getLogger("zhifa.api")
 
@@ -218,3 +225,70 @@ async def get_document_pdf(
     digest = base64.b64encode(bytes.fromhex(row.sha256)).decode("ascii")
     headers |= {"Content-Disposition": content_disposition(row), "Repr-Digest": f"sha-256=:{digest}:"}
     return Response(content=data, media_type=row.media_type, headers=headers)
+
+
+# --- GET /api/v1/cases/{case_id}/archive.pdf -------------------------------------------------------------
+
+
+def _archive_unavailable(case_id: str, exc: Exception) -> ProblemError:
+    log.error("archive of case %s: %s", case_id, exc)
+    return ProblemError(
+        500,
+        "Archive unavailable",
+        f"the archive of case {case_id} cannot be bound from its documents; the operators have been told",
+        slug="archive-unavailable",
+    )
+
+
+def _archive_inputs(
+    session: Session, principal: Principal, store: DocumentStore, case_id: str, draft: bool
+) -> ArchiveInputs:
+    visible_case_path(session, principal, case_id)
+    try:
+        return archive_inputs(session, store, case_id, draft=draft)
+    except CaseNotClosed as exc:
+        raise ProblemError(
+            409,
+            "Case not closed",
+            f"case {case_id} is not closed: only a closed case is archived (住建 Art. 40); "
+            "ask for ?draft=true to see the documents bound so far",
+            slug="case-not-closed",
+            stage=exc.stage,
+        ) from exc
+    except CaseNotFound as exc:
+        raise _not_found(f"case {case_id}", principal) from exc
+    except (ArchiveRefused, DocumentStoreError) as exc:
+        raise _archive_unavailable(case_id, exc) from exc
+
+
+@router.get(
+    "/cases/{case_id}/archive.pdf",
+    summary="The case's archive (案卷): cover, 卷内目录, the documents in the 8 categories of 住建 Art. 40, 备考表",
+    response_class=Response,
+    responses={
+        200: {"content": {"application/pdf": {}}, "description": "the archive, one PDF"},
+        **problem_responses(401, 404, 409, 500),
+    },
+)
+async def get_case_archive(
+    case_id: str,
+    request: Request,
+    principal: PrincipalDep,
+    session: SessionDep,
+    draft: Annotated[bool, Query(description="bind a case that is not closed yet, marked 草稿")] = False,
+) -> Response:
+    store = document_store(request)
+    inputs = await run_in_threadpool(_archive_inputs, session, principal, store, case_id, draft)
+    await release(session)
+    try:
+        archive = await run_in_threadpool(bind, inputs)
+    except DocumentError as exc:  # an unreadable stored PDF, a character no font has
+        raise _archive_unavailable(case_id, exc) from exc
+    name = f"{inputs.cover.title}（案卷{'·草稿' if inputs.cover.draft else ''}）.pdf"
+    headers = {
+        "Content-Disposition": f'inline; filename="archive-{quote(case_id, safe="-_.")}.pdf"; '
+        f"filename*=UTF-8''{quote(name, safe='')}",
+        "ETag": f'"{archive.sha256}"',
+        "Cache-Control": "private, no-cache",
+    }
+    return Response(content=archive.pdf, media_type="application/pdf", headers=headers)
