@@ -17,9 +17,9 @@ from functools import partial
 
 from weasyprint import HTML  # type: ignore[import-untyped]
 
-from documents.numbering import document_number, verify_code, verify_url
+from documents.numbering import document_number, preview_verify_code, verify_url
 from documents.render import ARCHIVAL_VARIANT, render_document, render_html, stylesheet
-from documents.samples import ABBREVIATION, AGENCY, SECRET, VERIFY_BASE, at, contexts
+from documents.samples import ABBREVIATION, AGENCY, VERIFY_BASE, at, contexts
 from rules.document_kinds import load_document_kinds
 
 ROUNDS = 9
@@ -43,7 +43,7 @@ def main(rounds: int = ROUNDS) -> None:
     print(f"document rendering, p50 of {rounds} interleaved rounds (ms); bare = weasyprint on the same HTML")
     print(f"{'kind':<30} {'pages':>5} {'ours':>8} {'bare':>8} {'ratio':>6}")
     for doc in load_document_kinds().documents:
-        code = verify_code(SECRET, f"bench/{doc.kind}")
+        code = preview_verify_code()
         number = document_number(doc.kind, ABBREVIATION, 2026, 1) if doc.numbered else None
         url = verify_url(VERIFY_BASE, code)
         context = samples[doc.kind]

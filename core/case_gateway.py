@@ -35,7 +35,8 @@ from workflows.case.model import (
     TaskView,
 )
 from workflows.case.outside import OutsideEvent
-from workflows.case.workflow import CaseState, EnforcementCaseWorkflow
+from workflows.case.state import CaseState
+from workflows.case.workflow import EnforcementCaseWorkflow
 
 P = TypeVar("P")
 R = TypeVar("R")

@@ -203,6 +203,15 @@ def seed_demo(engine: Engine, catalogue: CatalogueLike | None = None) -> SeedRep
         return _seed_once(engine, catalogue)
 
 
+def seed_jurisdictions(engine: Engine) -> SeedReport:
+    """Only the demo jurisdiction tree (what issuing documents needs), for tests and tools; idempotent."""
+    report = SeedReport()
+    with Session(engine) as session:
+        _seed_jurisdictions(session, report)
+        session.commit()
+    return report
+
+
 def _seed_once(engine: Engine, catalogue: CatalogueLike) -> SeedReport:
     report = SeedReport()
     with Session(engine) as session:

@@ -8,8 +8,26 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, BaseModel, Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class AgencyParticulars(BaseModel):
+    """What an issuing unit's documents print besides its name in the jurisdiction tree (core.agencies):
+    where the party submits statements and pays, who reviews and who hears a challenge. Any field left
+    empty is derived (name, review body, court) or, for contact and payment, missing: a document that
+    needs it is then not issued, and an officer is asked for the value (never a blank on paper)."""
+
+    name: str | None = Field(default=None, description="printed agency name, e.g. 示范市清河区城市管理局")
+    address: str | None = Field(default=None, description="where statements and hearing requests are submitted")
+    contact_person: str | None = None
+    contact_phone: str | None = None
+    review_body: str | None = Field(default=None, description="行政复议机关 (复议法 Art. 24)")
+    court: str | None = Field(default=None, description="the court that hears a challenge (行政诉讼法 Arts. 14, 18)")
+    payment_bank: str | None = Field(default=None, description="指定银行 (处罚法 Art. 67 para 3)")
+    payment_account_name: str | None = None
+    payment_account: str | None = None
+    payment_electronic: str | None = Field(default=None, description="电子缴款渠道 (处罚法 Art. 67 para 3)")
 
 
 class Settings(BaseSettings):
@@ -68,6 +86,11 @@ class Settings(BaseSettings):
     document_abbreviations: dict[str, str] = Field(
         default_factory=dict,
         description="jurisdiction code → 文号 abbreviation, overriding jurisdiction.abbreviation (JSON in the env)",
+    )
+    document_agencies: dict[str, AgencyParticulars] = Field(
+        default_factory=dict,
+        description="jurisdiction code → the issuing unit's particulars on documents (JSON in the env); "
+        "with seed_demo on, the demo districts have demo particulars",
     )
     document_verify_base_url: str = Field(
         default="", description="public base URL printed in documents' QR codes; empty means http://api_host:api_port"

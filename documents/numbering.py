@@ -1,32 +1,45 @@
-"""Document numbers (文号) and verification codes.
+"""Document numbers (文号) and verification codes as the renderer prints them: one scheme, core.numbering's.
 
-文号: `{abbreviation}{type_code}〔{year}〕第{sequence}号`, e.g. 清河城管罚〔2026〕第12号 — the pattern of
-REFERENCE §2 (I). The abbreviation is the issuing jurisdiction's (core/seed.py: 清河城管); the type
-code is the document kind's configurable default in rules/data/documents.yaml. Allocating the next
-sequence number is the caller's job (one counter per agency, type code and year).
+文号: `{abbreviation}{type_code}〔{year}〕第{sequence}号`, e.g. 清河城管罚〔2026〕第12号 — formatted by
+`core.numbering.format_number` (the pattern of REFERENCE §2, I); the type code is the kind's configurable
+default in rules/data/documents.yaml, the sequence is taken gap-free at issuance (core.numbering).
 
-Verification code: derived, not drawn — an HMAC of the document's stable id under the deployment's
-secret — so a retried render activity prints the same code (and the same PDF bytes), while nobody
-without the secret can guess the code of another document. It is short enough to type: ten Crockford
-base-32 characters (50 bits) in two groups, e.g. 7KQ2M-XH4PA.
+Verification codes are drawn at issuance (`core.numbering.new_verify_code`: 10 random Crockford base-32
+characters, 50 bits, stored in `case_document.verify_code`), printed as `ABCDE-FGHJK`
+(`display_verify_code`) beside the QR code of `verify_url`, and read back by the public endpoint through
+`normalize_verify_code`. Idempotency does not rest on the code: a retried issuing activity finds the row
+by its issue key and never renders again. This module only re-exports those helpers for the renderer's
+callers and adds the kind-aware `document_number`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
 
+from core.document_tables import VERIFY_CODE_LENGTH
+from core.documents import VERIFY_PATH, verify_url
+from core.numbering import CROCKFORD, display_verify_code, new_verify_code, normalize_verify_code
 from core.numbering import format_number as core_format_number
 from documents.errors import DocumentError
 from rules.document_kinds import load_document_kinds
 
-VERIFY_PATH = "/api/v1/documents/verify/"
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+__all__ = [
+    "NUMBER_RE",
+    "VERIFY_CODE_RE",
+    "VERIFY_PATH",
+    "display_verify_code",
+    "document_number",
+    "format_number",
+    "normalize_verify_code",
+    "preview_verify_code",
+    "verify_url",
+]
+
 NUMBER_RE = re.compile(
     r"^(?P<abbreviation>.+?)(?P<type_code>[\u4e00-\u9fff]{1,4})〔(?P<year>\d{4})〕第(?P<sequence>\d+)号$"
 )
-VERIFY_CODE_RE = re.compile(r"^[0-9A-HJKMNP-TV-Z]{5}-[0-9A-HJKMNP-TV-Z]{5}$")
+_HALF = VERIFY_CODE_LENGTH // 2
+VERIFY_CODE_RE = re.compile(f"^[{CROCKFORD}]{{{_HALF}}}-[{CROCKFORD}]{{{VERIFY_CODE_LENGTH - _HALF}}}$")
 
 
 def format_number(abbreviation: str, type_code: str, year: int, sequence: int) -> str:
@@ -44,22 +57,7 @@ def document_number(kind: str, abbreviation: str, year: int, sequence: int) -> s
     return format_number(abbreviation, doc.type_code, year, sequence)
 
 
-def verify_code(secret: bytes, document_id: str) -> str:
-    """The short verification code of a document: HMAC-SHA256(secret, id), 50 bits in Crockford base 32."""
-    if len(secret) < 16:
-        raise DocumentError("the verification secret must be at least 16 bytes")
-    digest = hmac.new(secret, document_id.encode("utf-8"), hashlib.sha256).digest()
-    bits = int.from_bytes(digest[:7], "big") >> 6  # the first 50 bits
-    chars = "".join(_CROCKFORD[(bits >> shift) & 31] for shift in range(45, -1, -5))
-    return f"{chars[:5]}-{chars[5:]}"
-
-
-def normalise_verify_code(code: str) -> str:
-    """What a person typed → the canonical code: case, spaces, I/L → 1 and O → 0 forgiven (Crockford)."""
-    cleaned = re.sub(r"[\s-]", "", code).upper().translate(str.maketrans("ILO", "110"))
-    return f"{cleaned[:5]}-{cleaned[5:]}" if len(cleaned) == 10 else cleaned
-
-
-def verify_url(base_url: str, code: str) -> str:
-    """The public verification address the QR code carries: {base}/api/v1/documents/verify/{code}."""
-    return base_url.rstrip("/") + VERIFY_PATH + code
+def preview_verify_code() -> str:
+    """A code of the one scheme, as printed, for a render outside issuance (a preview, a benchmark):
+    drawn like an issued document's (`new_verify_code`), never stored."""
+    return display_verify_code(new_verify_code())

@@ -17,7 +17,6 @@ CST = dt.timezone(dt.timedelta(hours=8))
 AGENCY = "示范市清河区城市管理局"
 ABBREVIATION = "清河城管"  # core/seed.py, district 990102
 VERIFY_BASE = "https://zhifa.example.gov.cn"
-SECRET = b"tests-only-verification-secret"
 
 
 def at(month: int, day: int, hour: int = 9, minute: int = 0, year: int = 2026) -> dt.datetime:

@@ -69,6 +69,16 @@ event() {  # event HEADER CASE TYPE DATA-JSON
   echo "event $3: $(echo "$LAST" | jq -c '{stage, open_tasks: [.open_tasks[].kind]}')"
 }
 
+documents() {  # documents CASE LAST-TITLE: the statutory documents the case issued, once LAST-TITLE is among them
+  local titles
+  for _ in $(seq 1 50); do
+    titles=$(curl -sf "$API/api/v1/cases/$1" -H "$(auth "$AUDITOR1")" | jq -r '[.documents[].title] | join("、")')
+    case "$titles" in *"$2"*) break ;; esac
+    sleep 0.2
+  done
+  case "$titles" in *"$2"*) echo "documents: $titles" ;; *) fail "$1 has no $2 (documents: $titles)" ;; esac
+}
+
 closed() {  # closed CASE RESULT: wait for the projection to show the case closed with RESULT
   for _ in $(seq 1 50); do
     result=$(curl -sf "$API/api/v1/cases/$1" -H "$(auth "$AUDITOR1")" | jq -r 'select(.stage == "closed") | .result')
@@ -88,7 +98,7 @@ complete "$OFFICER1" "$CASE" verify_lead established \
 complete "$HEAD1" "$CASE" approve_filing approve "$(jq -n --argjson team "$TEAM" \
   '{conditions: {evidence: true, jurisdiction: true, within_limitation: true}, assigned_officers: [$team[].user_id], opinion: "同意立案"}')"
 complete "$OFFICER1" "$CASE" investigate report "$(jq -n --argjson team "$TEAM" --argjson f "$FACTS" '{
-  officers: $team, party: {type: "person", name: "张三", id_number: "110101199001011234"},
+  officers: $team, party: {type: "person", name: "张三", id_number: "110101199001011234", address: "示范市清河区江滨路18号"},
   course: "巡查发现，现场检查、询问", facts_found: "占道经营约3.5平方米", evidence_ids: ["ev-1", "ev-2"],
   proposal: "penalty", proposed_penalty: {kinds: ["罚款"], fine_yuan: "300"},
   legal_basis: "《浙江省城市市容和环境卫生管理条例》第十三条", facts: $f, benchmark_tier: "area_up_to_5",
@@ -105,6 +115,7 @@ event "$KEY" "$CASE" payment_confirmed '{"amount": "300", "reference": "bank-1"}
 CLOSING='{"ground": "executed", "execution_result": "已缴纳罚款", "archive": {"source_and_filing": ["doc-1"]}}'
 complete "$HEAD1" "$CASE" approve_closing approve "$CLOSING"
 closed "$CASE" paid
+documents "$CASE" 结案审批表
 
 say "2. 首违不罚: first minor violation → educated → closed without penalty"
 LAST=
@@ -112,7 +123,7 @@ CASE=$(open_case "$(auth "$OFFICER1")")
 echo "opened $CASE"
 complete "$OFFICER1" "$CASE" verify_lead minor_no_penalty "$(jq -n --argjson i "$INSPECTION" --argjson f "$FACTS" --arg at "$NOW" '{
   findings: "初次占道经营，面积很小，已当场自行撤离", inspection: $i,
-  party: {type: "person", name: "张三", id_number: "110101199001011234"}, facts: $f,
+  party: {type: "person", name: "张三", id_number: "110101199001011234", address: "示范市清河区江滨路18号"}, facts: $f,
   first_violation: true, harm_minor: true, corrected_in_time: true,
   education_record: {educated_at: $at, content: "当场宣讲相关规定", party_signed: true}}')"
 closed "$CASE" no_penalty_first_violation
@@ -122,7 +133,8 @@ LAST=
 CASE=$(open_case "$(auth "$OFFICER1")")
 echo "opened $CASE"
 complete "$OFFICER1" "$CASE" verify_lead on_the_spot "$(jq -n --argjson i "$INSPECTION" '{
-  findings: "占道经营，事实确凿", inspection: $i, party: {type: "person", name: "张三", id_number: "110101199001011234"},
+  findings: "占道经营，事实确凿", inspection: $i,
+  party: {type: "person", name: "张三", id_number: "110101199001011234", address: "示范市清河区江滨路18号"},
   facts_certain: true, legal_basis: "《浙江省城市市容和环境卫生管理条例》第十三条",
   penalty: {kinds: ["罚款"], fine_yuan: "100"}, decision_no: "清河城管当罚〔2026〕1号", collected_on_the_spot: false}')"
 complete "$OFFICER1" "$CASE" file_on_the_spot_decision filed \

@@ -18,6 +18,7 @@ from api.problems import ProblemError, problem_responses
 from api.views import MAX_OFFSET, CaseOut, DeadlineOut, Page, TaskOut, case_out, deadline_out, task_out
 from core.case_gateway import CaseRefused
 from core.case_tables import CaseDeadline, CaseRecord, CaseTask
+from core.documents import case_documents
 from core.inbox import capped_count
 from core.intake_tables import CaseIntake
 from core.jurisdiction import in_subtree
@@ -39,12 +40,24 @@ class Intake(BaseModel):
     opened_by: str
 
 
+class CaseDocumentLink(BaseModel):
+    """One issued document of the case, as the detail lists it (the full record: /api/v1/documents/{doc_id})."""
+
+    doc_id: str
+    kind: str
+    title: str
+    number: str | None = Field(description="文号; null for unnumbered forms")
+    created_at: dt.datetime = Field(description="issued at")
+    sha256: str
+    pdf_url: str
+
+
 class CaseDetail(CaseOut):
     intake: Intake | None
     open_tasks: list[TaskOut]
     deadlines: list[DeadlineOut]
     decision: dict[str, Any] | None
-    documents: list[dict[str, Any]] = Field(default_factory=list, description="with the documents issue")
+    documents: list[CaseDocumentLink] = Field(default_factory=list, description="issued documents, in issue order")
     evidence: list[dict[str, Any]] = Field(default_factory=list, description="with the evidence issue")
 
 
@@ -134,11 +147,12 @@ def _case_rows(
 
 @router.get(
     "/cases/{case_id}",
-    summary="One case: stage, party, deadlines, open tasks, decision",
+    summary="One case: stage, party, deadlines, open tasks, decision, issued documents",
     responses=problem_responses(401, 404),
 )
 async def get_case(case_id: str, principal: PrincipalDep, session: SessionDep, gateway: GatewayDep) -> CaseDetail:
     record, intake, tasks, deadlines = await run_in_threadpool(_case_rows, session, principal, case_id)
+    documents = await run_in_threadpool(case_documents, session, case_id)
     await release(session)
     ensure_sees(principal, record.jurisdiction_path, f"case {case_id}")
     try:  # the decision record is the workflow's; the rest is the projection
@@ -165,4 +179,16 @@ async def get_case(case_id: str, principal: PrincipalDep, session: SessionDep, g
         open_tasks=[task_out(t) for t in tasks],
         deadlines=[deadline_out(d, now) for d in deadlines],
         decision=decision,
+        documents=[
+            CaseDocumentLink(
+                doc_id=d.doc_id,
+                kind=d.kind,
+                title=d.title,
+                number=d.number,
+                created_at=d.created_at,
+                sha256=d.sha256,
+                pdf_url=f"/api/v1/documents/{d.doc_id}/pdf",
+            )
+            for d in documents
+        ],
     )

@@ -85,6 +85,7 @@ async def live(
     app.state.temporal_client = dev_server_env.client
     with pytest.MonkeyPatch.context() as patch, ThreadPoolExecutor(4) as executor:
         patch.setenv("ZHIFA_DATABASE_URL", seeded_url)  # the projection activity's database
+        patch.setenv("ZHIFA_DOCUMENT_DIR", str(settings.effective_document_dir))  # the document activity's store
         get_settings.cache_clear()
         async with Worker(
             dev_server_env.client,

@@ -1,14 +1,15 @@
 """GET /api/v1/cases and /api/v1/cases/{id} on the live stack: scope by subtree, integrators see
-only their own cases, filters, and the detail's deadlines and tasks."""
+only their own cases, filters, and the detail's deadlines, tasks and issued documents."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any
 
 import httpx
 
 from tests.api.conftest import INTEGRATOR, sign_in
-from tests.api.live_cases import INSIDE_MINGHU, open_case, until
+from tests.api.live_cases import FORMS, INSIDE_MINGHU, now, officers, open_case, until, with_officers
 
 
 async def _listed(live: httpx.AsyncClient, headers: dict[str, str], **params: Any) -> list[str]:
@@ -77,3 +78,36 @@ async def test_an_absurd_page_offset_is_a_422_not_a_crash(live: httpx.AsyncClien
     for path in ("/api/v1/cases", "/api/v1/tasks"):
         response = await live.get(path, params={"offset": 2**63}, headers=officer)
         assert response.status_code == 422 and "offset" in response.json()["detail"], (path, response.text)
+
+
+async def test_the_detail_lists_the_documents_issued_with_links_to_their_files(live: httpx.AsyncClient) -> None:
+    """Once the head decides on filing, the 案件来源登记表 and the 立案审批表 exist (住建 Arts. 15, 40 (1))."""
+    officer1, head1 = await sign_in(live, "officer1"), await sign_in(live, "head1")
+    team = await officers(live)
+    case = await open_case(live, officer1)
+    steps = [
+        (officer1, "verify_lead", "established", with_officers(FORMS.established(now()), team)),
+        (head1, "approve_filing", "approve", with_officers(FORMS.FILING, team)),
+    ]
+    open_tasks = case["tasks"]
+    for who, kind, outcome, form in steps:
+        [task_id] = [t["task_id"] for t in open_tasks if t["kind"] == kind]
+        done = await live.post(
+            f"/api/v1/tasks/{task_id}/complete", json={"outcome": outcome, "form": form}, headers=who
+        )
+        assert done.status_code == 200, done.text
+        open_tasks = done.json()["open_tasks"]
+
+    async def documents() -> list[dict[str, Any]] | None:
+        body = (await live.get(f"/api/v1/cases/{case['case_id']}", headers=auditor_headers)).json()
+        return body["documents"] if len(body.get("documents", [])) == 2 else None
+
+    auditor_headers = await sign_in(live, "auditor1")
+    listed = await until(documents, "the filing documents in the case detail", attempts=200)
+    assert sorted(d["kind"] for d in listed) == ["case_source_register", "filing_approval"]
+    for doc in listed:
+        assert doc["number"] is None  # internal forms carry no 文号
+        assert doc["pdf_url"] == f"/api/v1/documents/{doc['doc_id']}/pdf"
+        pdf = await live.get(doc["pdf_url"], headers=auditor_headers)
+        assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
+        assert hashlib.sha256(pdf.content).hexdigest() == doc["sha256"]

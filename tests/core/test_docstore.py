@@ -96,7 +96,8 @@ def test_local_refuses_anything_but_a_digest_as_an_address(local: LocalDirStore,
         local.exists(bad)
 
 
-def test_make_store_defaults_to_var_documents(tmp_path: Path) -> None:
+def test_make_store_defaults_to_var_documents(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ZHIFA_DOCUMENT_DIR", raising=False)  # the live API fixture sets it for its worker
     store = make_store(Settings(var_dir=tmp_path))
     assert isinstance(store, LocalDirStore) and store.root == tmp_path / "documents"
     chosen = make_store(Settings(var_dir=tmp_path, document_dir=tmp_path / "elsewhere"))

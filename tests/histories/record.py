@@ -4,7 +4,8 @@
     python -m tests.histories.record NAME...    # only these scenarios
 
 Each scenario drives the workflow code of this checkout on a fresh time-skipping Temporal server
-(the projection activity writes to a throw-away SQLite database) and writes `<name>.json`
+(the projection and document activities write to a throw-away SQLite database with the demo
+jurisdictions, and a throw-away document store) and writes `<name>.json`
 (`WorkflowHistory.to_json()`). Record from a committed state: the script refuses when workflows/
 or rules/ have uncommitted changes (a shared checkout: record from `git archive HEAD`, see
 README.md). An existing file is never overwritten unless `--overwrite` is given: a saved history
@@ -33,7 +34,8 @@ from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
 from activities.registry import ACTIVITIES
-from core.db import dispose_engines, migrate
+from core.db import dispose_engines, get_engine, migrate
+from core.seed import seed_jurisdictions
 from core.settings import get_settings
 from rules.calendar import LIBRARY_YEARS, SHANGHAI, CalendarOverride
 from rules.startup import load_rules
@@ -207,6 +209,7 @@ Scenario = Callable[[Recording], Awaitable[WorkflowHandle[Any, Any]]]
 SCENARIOS: dict[str, Scenario] = {
     "case-paid": case_paid,
     "case-paid-projection-coalesced": case_paid,  # the same case after the projection-coalescing patch
+    "case-paid-documents": case_paid,  # the same case after the issue-documents patch
     "case-overdue-escalated": case_overdue_escalated,
     "case-lead-not-established": lead_not_established,
     "case-calendar-updated": case_calendar_updated,
@@ -280,7 +283,9 @@ async def main(names: list[str], out: Path, version: str, overwrite: bool) -> in
     with tempfile.TemporaryDirectory(prefix="zhifa-histories-") as tmp:
         url = f"sqlite:///{Path(tmp) / 'zhifa.db'}"
         migrate(url)
+        seed_jurisdictions(get_engine(url))  # the issuing units of the documents
         os.environ["ZHIFA_DATABASE_URL"] = url
+        os.environ["ZHIFA_DOCUMENT_DIR"] = str(Path(tmp) / "documents")
         get_settings.cache_clear()
         load_rules()  # as the worker does at start-up
         recorded = 0
@@ -297,6 +302,7 @@ async def main(names: list[str], out: Path, version: str, overwrite: bool) -> in
         finally:
             dispose_engines()
             os.environ.pop("ZHIFA_DATABASE_URL", None)
+            os.environ.pop("ZHIFA_DOCUMENT_DIR", None)
             get_settings.cache_clear()
     if recorded:
         print(f"list the new file(s) in README.md with the commit: {version}")

@@ -29,7 +29,8 @@ from workflows.case.events import PartyEvent, Payment
 from workflows.case.extensions import ExtensionRequest
 from workflows.case.model import Actor, CaseInput, CaseSummary, DeadlineStatus, DeadlineView, Stage, TaskView
 from workflows.case.stages.deferral import DeferralRequest
-from workflows.case.workflow import CaseState, EnforcementCaseWorkflow
+from workflows.case.state import CaseState
+from workflows.case.workflow import EnforcementCaseWorkflow
 
 if TYPE_CHECKING:
     from tests.histories.record import Recording

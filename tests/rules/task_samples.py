@@ -14,7 +14,7 @@ OFFICERS = [
     {"user_id": "u-officer-1", "name": "张三", "certificate_no": "31010001"},
     {"user_id": "u-officer-2", "certificate_no": "31010002"},
 ]
-PERSON = {"type": "person", "name": "李四", "id_number": "310101199001011234"}
+PERSON = {"type": "person", "name": "李四", "id_number": "310101199001011234", "address": "长宁区某路8号"}
 INSPECTION = {"inspected_at": DT, "place": "长宁区某路12号门前", "officers": OFFICERS, "party_present": True}
 FACTS = {"first_offence": True, "area_m2": 3.5, "district": "核心区"}
 FINE = {"kinds": ["罚款"], "fine_yuan": "500"}
@@ -264,6 +264,7 @@ VALID: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("escalation", "acknowledged"): {"instruction": "三日内办结"},
     ("supervision_alert", "acknowledged"): {"instruction": "说明超期原因", "note": "已约谈"},
+    ("supply_document_data", "supplied"): {"values": {"party.address": "示范市清河区江滨路18号"}, "note": "补查住址"},
 }
 
 # (kind, outcome) -> (a form that must fail, text the message must contain)
@@ -450,4 +451,5 @@ INVALID: dict[tuple[str, str], tuple[dict[str, Any], str]] = {
     ),
     ("escalation", "acknowledged"): ({"note": "x"}, "form.instruction: this field is required"),
     ("supervision_alert", "acknowledged"): ({"instruction": ""}, "form.instruction: must not be empty"),
+    ("supply_document_data", "supplied"): ({"values": {"Party Address": "x"}}, "is not allowed"),
 }

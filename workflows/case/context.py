@@ -22,6 +22,7 @@ from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from workflows.case.clocks import Clock, Clocks
+    from workflows.case.documents import Paperwork
     from workflows.case.events import Inbox, excluded_days
     from workflows.case.model import (
         CaseEvent,
@@ -86,6 +87,7 @@ class CaseContext:
         self.decision: dict[str, Any] | None = None
         self.enforcement_result: str | None = None
         self.deferred_until: dt.datetime | None = None  # end of an approved deferral/instalment plan (T15)
+        self.papers = Paperwork()  # the case's statutory documents (workflows/case/documents.py)
         self._background: list[asyncio.Task[None]] = []
 
     # --- what happened -------------------------------------------------------------------------
@@ -324,7 +326,10 @@ class CaseContext:
             await workflow.wait_condition(lambda: self._flushing, timeout=rest, timeout_summary=WINDOW_SUMMARY)
 
     async def drain(self) -> None:
-        """Before the workflow returns: send what is pending now, without waiting out the window."""
+        """Before the workflow returns: issue the documents still on their way (the 结案审批表), then
+        send what is pending now, without waiting out the window."""
+        if self.papers.unsettled:
+            await workflow.wait_condition(lambda: not self.papers.unsettled)
         self._flushing = True
         await workflow.wait_condition(lambda: not self._dirty and not self._projecting)
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from workflows.case import documents
     from workflows.case.context import CaseContext
     from workflows.case.events import Payment
     from workflows.case.model import TaskCompletion
@@ -31,6 +32,8 @@ async def enforcement_case(ctx: CaseContext) -> None:
     if lead.outcome == "on_the_spot":
         await on_the_spot(ctx, lead)
         return
+    if lead.outcome == "minor_no_penalty":  # 不予行政处罚决定书 with the education record (处罚法 Art. 33)
+        documents.issue(ctx, "no_penalty_decision", documents.DECISION)
     if lead.outcome in LEAD_ENDINGS:
         result, basis = LEAD_ENDINGS[lead.outcome]
         ctx.close(result, legal_basis=basis)
@@ -62,6 +65,7 @@ async def on_the_spot(ctx: CaseContext, lead: TaskCompletion) -> None:
     ctx.decided_at = workflow.now()
     ctx.decision = {"outcome": "penalty", "penalty": lead.form.get("penalty", {})}
     ctx.record("on_the_spot_decision", actor=lead.actor.username, legal_basis="行政处罚法 第五十一条、第五十二条")
+    documents.issue(ctx, "on_the_spot_decision", documents.DECISION)  # 当场行政处罚决定书 (处罚法 Art. 52)
     # File the on-the-spot decision with the agency within 3 WD (T13) while payment runs.
     if lead.form.get("collected_on_the_spot"):  # 当场收缴 with a fiscal receipt (处罚法 Arts. 68, 70)
         fine = Decimal(str(ctx.decision["penalty"].get("fine_yuan", "0")))

@@ -8,9 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-from typing import Any
 
-from pydantic import BaseModel
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -20,31 +18,22 @@ with workflow.unsafe.imports_passed_through():
     from workflows.case.events import PartyEvent, Payment, Remedy
     from workflows.case.extensions import ExtensionRequest, open_request, validate_request
     from workflows.case.model import (
-        CaseEvent,
         CaseInput,
         CaseProgress,
         CaseSummary,
         ClaimRequest,
-        DeadlineView,
         TaskCompleted,
         TaskCompletion,
         TaskView,
     )
     from workflows.case.process import enforcement_case
     from workflows.case.stages import deferral
+    from workflows.case.state import CaseState
     from workflows.statutory_clock import CALENDAR_UPDATED_SIGNAL
 
 
 # Patch: complete_task answers once the case has moved on (its new stage and open tasks).
 ANSWER_NEXT_STEPS = "complete-answers-next-steps"
-
-
-class CaseState(BaseModel):
-    summary: CaseSummary
-    open_tasks: list[TaskView]
-    deadlines: list[DeadlineView]
-    decision: dict[str, Any] | None
-    events: list[CaseEvent]
 
 
 @workflow.defn
@@ -176,6 +165,8 @@ class EnforcementCaseWorkflow:
             deadlines=self.ctx.deadlines(),
             decision=self.ctx.decision,
             events=self.ctx.events,
+            documents=self.ctx.papers.documents,
+            documents_in_flight=self.ctx.papers.in_flight,
         )
 
     @workflow.query

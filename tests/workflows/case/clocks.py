@@ -21,7 +21,7 @@ from tests.workflows.case.calendar_2027 import TEST_2027
 from tests.workflows.case.driver import CITY, DISTRICT_A, HEAD1, OFFICER1, CaseDriver, case_input
 from tests.workflows.case.flows import VIOLATION, StartCase
 from workflows.case.model import CaseEvent, DeadlineView, TaskView
-from workflows.case.workflow import CaseState
+from workflows.case.state import CaseState
 
 CaseEnv = tuple[WorkflowEnvironment, Client]
 

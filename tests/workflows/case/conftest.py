@@ -1,5 +1,8 @@
 """A time-skipping Temporal server per test, a worker hosting the case workflow with the real
-projection activity, and the real PostgreSQL (a fresh schema) behind it."""
+projection and document activities, and the real PostgreSQL (a fresh schema, with the demo
+jurisdictions the documents are issued by) behind it; issued documents go to a LocalDirStore in a
+temporary folder. The document activity renders with `case_renderer`: the quick renderer here, the
+real one where a module overrides the fixture (test_documents.py)."""
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -13,11 +16,13 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.registry import ACTIVITIES
-from core.db import dispose_engines, migrate
+from activities.documents import RenderDocument
+from core.db import dispose_engines, get_engine, migrate
+from core.seed import seed_jurisdictions
 from core.settings import get_settings
 from rules.startup import load_rules
 from tests.conftest import BIN
+from tests.workflows.case.documents_support import activities_with, quick_render
 from tests.workflows.case.driver import CaseDriver
 from workflows.case.model import CaseInput
 from workflows.case.workflow import EnforcementCaseWorkflow
@@ -27,10 +32,17 @@ TASK_QUEUE = "test-cases"
 
 
 @pytest.fixture
-def case_db(pg_schema_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """The projection activity writes to a fresh, migrated PostgreSQL schema."""
+def case_renderer() -> RenderDocument:
+    return quick_render
+
+
+@pytest.fixture
+def case_db(pg_schema_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
+    """The activities write to a fresh, migrated PostgreSQL schema and a document store in tmp_path."""
     migrate(pg_schema_url)
+    seed_jurisdictions(get_engine(pg_schema_url))
     monkeypatch.setenv("ZHIFA_DATABASE_URL", pg_schema_url)
+    monkeypatch.setenv("ZHIFA_DOCUMENT_DIR", str(tmp_path / "documents"))
     get_settings.cache_clear()
     load_rules()  # as the worker does at start-up: nothing is read from disk inside a workflow
     try:
@@ -41,7 +53,7 @@ def case_db(pg_schema_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str
 
 
 @pytest.fixture
-async def case_env(case_db: str) -> AsyncIterator[tuple[WorkflowEnvironment, Client]]:
+async def case_env(case_db: str, case_renderer: RenderDocument) -> AsyncIterator[tuple[WorkflowEnvironment, Client]]:
     env = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=str(Path(BIN) / "temporal-test-server")
     )
@@ -54,7 +66,7 @@ async def case_env(case_db: str) -> AsyncIterator[tuple[WorkflowEnvironment, Cli
                 client,
                 task_queue=TASK_QUEUE,
                 workflows=[EnforcementCaseWorkflow],
-                activities=ACTIVITIES,
+                activities=activities_with(case_renderer),
                 activity_executor=executor,
                 workflow_runner=WORKFLOW_RUNNER,
             ):

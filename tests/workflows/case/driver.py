@@ -13,7 +13,8 @@ from temporalio.testing import WorkflowEnvironment
 
 from rules.calendar import SHANGHAI, CalendarOverride
 from workflows.case.model import Actor, CaseInput, Party, TaskCompleted, TaskCompletion, TaskView
-from workflows.case.workflow import CaseState, EnforcementCaseWorkflow
+from workflows.case.state import CaseState
+from workflows.case.workflow import EnforcementCaseWorkflow
 
 CITY, DISTRICT_A, DISTRICT_B = "990100/", "990100/990102/", "990100/990103/"
 

@@ -18,7 +18,8 @@ from tests.workflows.case import forms
 from tests.workflows.case.driver import HEAD1, OFFICER1, OFFICER2, CaseDriver, case_input
 from workflows.case.events import PartyEvent, Payment
 from workflows.case.model import CaseEvent, CaseInput, CaseSummary, DeadlineView, Stage
-from workflows.case.workflow import CaseState, EnforcementCaseWorkflow
+from workflows.case.state import CaseState
+from workflows.case.workflow import EnforcementCaseWorkflow
 
 StartCase = Callable[[CaseInput], Awaitable[CaseDriver]]
 

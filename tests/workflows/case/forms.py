@@ -7,7 +7,7 @@ OFFICERS = [
     {"user_id": "u-officer1", "name": "张伟", "certificate_no": "ZF-0001"},
     {"user_id": "u-officer2", "name": "李娜", "certificate_no": "ZF-0002"},
 ]
-PERSON = {"type": "person", "name": "张三", "id_number": "110101199001011234"}
+PERSON = {"type": "person", "name": "张三", "id_number": "110101199001011234", "address": "示范市清河区江滨路18号"}
 FACTS = {
     "minor_violation": False,
     "first_offence": True,

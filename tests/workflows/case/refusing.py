@@ -69,8 +69,18 @@ async def projection(case: CaseDriver, last_seq: int) -> dict[str, list[tuple[An
     raise AssertionError(f"the projection did not reach event {last_seq}")
 
 
+async def quiet(case: CaseDriver) -> None:
+    """Until no document is being issued (their events would change the state meanwhile)."""
+    for _ in range(POLLS):
+        if not (await case.state()).documents_in_flight:
+            return
+        await asyncio.sleep(POLL)
+    raise AssertionError("documents are still being issued")
+
+
 async def observed(case: CaseDriver) -> tuple[Any, dict[str, list[tuple[Any, ...]]]]:
     """What a refusal must not change: the workflow's state and the SQL rows."""
+    await quiet(case)
     state = await case.state()
     view = (
         state.summary,

@@ -41,7 +41,8 @@ from tests.workflows.case.driver import HEAD1, OFFICER1, OFFICER2, CaseDriver
 from tests.workflows.case.flows import StartCase
 from workflows.case.events import PartyEvent, Payment, Remedy
 from workflows.case.model import DeadlineStatus, Stage
-from workflows.case.workflow import CaseState, EnforcementCaseWorkflow
+from workflows.case.state import CaseState
+from workflows.case.workflow import EnforcementCaseWorkflow
 
 FINE = Decimal("300")
 

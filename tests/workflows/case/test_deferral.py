@@ -41,7 +41,8 @@ from tests.workflows.case.refusing import Attempt, completing_kind, refused_with
 from workflows.case.events import PartyEvent, Payment
 from workflows.case.model import Actor, DeadlineStatus, TaskStatus, TaskView
 from workflows.case.stages.deferral import DeferralRequest
-from workflows.case.workflow import CaseState, EnforcementCaseWorkflow
+from workflows.case.state import CaseState
+from workflows.case.workflow import EnforcementCaseWorkflow
 
 SERVED = at(2027, 1, 22, 9)
 T15_DUE = end_of(2027, 2, 12)

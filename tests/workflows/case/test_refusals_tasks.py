@@ -44,6 +44,7 @@ from tests.workflows.case.refusing import (
     completion,
     observed,
     projection,
+    quiet,
     refused_without_change,
 )
 from workflows.case.events import Payment
@@ -157,6 +158,7 @@ async def test_a_double_completion_has_exactly_one_winner(start_case: StartCase)
     notice = forms.prior_notice(at)
     await _race(case, "serve_prior_notice", [(OFFICER1, "served", notice), (OFFICER2, "served", notice)])
 
+    await quiet(case)  # the documents the steps issued have their events
     state = await case.state()
     kinds = [e.detail["kind"] for e in events(state, "task_opened")]
     assert kinds.count("investigate") == kinds.count("serve_prior_notice") == 1  # one winner, one step on

@@ -10,6 +10,7 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from rules.discretion import Deviation, check_fine
     from rules.errors import RuleError
+    from workflows.case import documents
     from workflows.case.context import CaseContext
     from workflows.case.errors import refuse
     from workflows.case.model import Stage, TaskCompletion
@@ -80,4 +81,12 @@ async def decide(ctx: CaseContext, major: bool) -> TaskCompletion:
     ctx.decided_at = workflow.now()
     ctx.decision = {"outcome": decision.outcome, **decision.form}
     ctx.clocks.met("T06")
+    said = {"party_events": [e.kind for e in ctx.inbox.party]}  # what the decision says of the statement
+    if decision.outcome == "penalty":
+        documents.issue(ctx, "penalty_decision", documents.DECISION, detail=said)  # 行政处罚决定书 (处罚法 Art. 59)
+        if ctx.fine_yuan() > 0:  # 罚没款缴款通知书, quoting the decision's 文号 (处罚法 Art. 67)
+            after = [documents.step_of(documents.DECISION, "penalty_decision")]
+            documents.issue(ctx, "payment_notice", documents.DECISION, after=after)
+    elif decision.outcome == "no_penalty":  # 不予行政处罚决定书 (处罚法 Arts. 33, 57 para 1 (2))
+        documents.issue(ctx, "no_penalty_decision", documents.DECISION)
     return decision

@@ -17,6 +17,8 @@ from decimal import Decimal
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from rules.deadlines import compute_deadline
+    from workflows.case import documents
     from workflows.case.clocks import Clock
     from workflows.case.context import CaseContext
     from workflows.case.model import Stage
@@ -30,7 +32,9 @@ async def serve_decision(ctx: CaseContext) -> dt.datetime:
     """Returns when the decision counts as served."""
     ctx.enter(Stage.SERVICE)
     assert ctx.decided_at is not None
-    served = await ctx.step("serve_decision", clock=ClockSpec(code="T11", start=ctx.decided_at))
+    check = documents.gate(ctx, documents.DECISION)  # the decision exists before it is served
+    served = await ctx.step("serve_decision", clock=ClockSpec(code="T11", start=ctx.decided_at), check=check)
+    documents.receipt(ctx, documents.DECISION, served)  # 送达回证 (民诉法 Art. 87; 住建 Arts. 35–37)
     served_at = await served_instant(ctx, served.form, "T12:decision")
     ctx.record("decision_served", detail={"served_at": served_at.isoformat()})
     return served_at
@@ -90,8 +94,24 @@ def _payment_overdue(ctx: CaseContext) -> Callable[[Clock], None]:
     return overdue
 
 
+def _reminder_detail(ctx: CaseContext) -> dict[str, str]:
+    """What the 催告书 states: the amount due now and the time to comply (强制法 Arts. 35, 45, 54)."""
+    fine, surcharge = ctx.fine_yuan(), ctx.surcharge_due()
+    comply_by = compute_deadline("T19", workflow.now(), calendar=ctx.clocks.legal_calendar).due_at
+    return {
+        "fine_yuan": str(fine),
+        "surcharge_yuan": str(surcharge),
+        "amount_yuan": str(fine + surcharge),
+        "comply_by": comply_by.isoformat(),
+    }
+
+
 async def _remind(ctx: CaseContext) -> None:
-    reminder = await ctx.step("serve_reminder")
+    if documents.enabled():  # 催告书, quoting the decision's 文号 (强制法 Arts. 35, 54)
+        decided = [p.step for p in ctx.papers.of(documents.DECISION)]
+        documents.issue(ctx, "reminder", documents.REMINDER, detail=_reminder_detail(ctx), after=decided)
+    reminder = await ctx.step("serve_reminder", check=documents.gate(ctx, documents.REMINDER))
+    documents.receipt(ctx, documents.REMINDER, reminder)  # 送达回证 (强制法 Art. 38)
     served_at = await served_instant(ctx, reminder.form, "T12:reminder")
     ctx.clocks.start("T19", ClockSpec(code="T19", start=served_at), ctx.case.case_id, _noted(ctx))
 
@@ -122,5 +142,8 @@ async def _apply_to_court(ctx: CaseContext, litigation_period_end: dt.datetime) 
 async def close_case(ctx: CaseContext, result: str) -> None:
     """The closing event starts T23; the head approves closing (结案审批表)."""
     ctx.enter(Stage.CLOSING)
-    await ctx.step("approve_closing", clock=ClockSpec(code="T23", start=workflow.now()))
+    event_at = workflow.now()
+    await ctx.step("approve_closing", clock=ClockSpec(code="T23", start=event_at))
+    closing = {"event_at": event_at.isoformat()}  # 结案审批表, after every other document (住建 Art. 31)
+    documents.issue(ctx, "closing_approval", documents.CLOSING, detail=closing, after=documents.everything(ctx))
     ctx.close(result, legal_basis="住房和城乡建设行政处罚程序规定 第三十一条")

@@ -13,6 +13,8 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from rules.deadlines import compute_deadline
+    from rules.procedure import hearing_right
+    from workflows.case import documents
     from workflows.case.clocks import Clock
     from workflows.case.context import CaseContext
     from workflows.case.errors import refuse
@@ -68,9 +70,29 @@ def _never_heavier(ctx: CaseContext) -> StageCheck:
     return check
 
 
+def _hearing_offered(ctx: CaseContext) -> bool:
+    """Whether the proposed penalty is in the hearing scope (处罚法 Art. 63; 住建 Art. 32)."""
+    penalty = ctx.proposal.get("proposed_penalty") or {}
+    party = ctx.proposal.get("party") or {}
+    party_type = party.get("type") or (ctx.case.party.type if ctx.case.party else "person")
+    return hearing_right(
+        party_type,
+        str(penalty.get("fine_yuan", "0")),
+        penalty.get("kinds", []),
+        confiscated_income_yuan=str(penalty.get("confiscated_income_yuan", "0")),
+        confiscated_property_yuan=str(penalty.get("confiscated_property_value_yuan", "0")),
+    )
+
+
 async def prior_notice(ctx: CaseContext) -> None:
     ctx.enter(Stage.PRIOR_NOTICE)
-    served = await ctx.step("serve_prior_notice")
+    if ctx.proposal.get("proposed_penalty") and documents.enabled():  # it exists before it is served (Art. 44)
+        offered = _hearing_offered(ctx)
+        documents.issue(ctx, "prior_notice", documents.NOTICE, detail={"hearing_right": offered})  # 住建 Art. 21
+        if offered:  # 听证告知书 (处罚法 Arts. 63, 64 (1); 住建 Art. 33)
+            documents.issue(ctx, "hearing_rights_notice", documents.NOTICE)
+    served = await ctx.step("serve_prior_notice", check=documents.gate(ctx, documents.NOTICE))
+    documents.receipt(ctx, documents.NOTICE, served)  # 送达回证 (民诉法 Art. 87; 住建 Art. 35)
     served_at = await served_instant(ctx, served.form, "T12:prior_notice")
     ctx.notice_served_at = served_at
     on_close = _window_closed(ctx)

@@ -10,6 +10,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.deadlines import compute_deadline
     from rules.errors import RuleError
     from rules.procedure import on_the_spot_collection_allowed, simplified_procedure_allowed
+    from workflows.case import documents
     from workflows.case.context import CaseContext
     from workflows.case.errors import refuse
     from workflows.case.model import Stage, TaskCompletion
@@ -76,9 +77,12 @@ async def approve_filing(ctx: CaseContext) -> bool:
         ctx.record("time_barred", legal_basis="行政处罚法 第三十六条")
         return False
     completion = await ctx.step("approve_filing")
+    # 案件来源登记表, with the head's decision on the handling opinion (住建 Art. 40 (1); 处罚法 Art. 54)
+    documents.issue(ctx, "case_source_register", documents.SOURCE)
     if completion.outcome != "approve":
         return False
     ctx.filed_at = workflow.now()
     ctx.record("case_filed", actor=completion.actor.username, legal_basis="住房和城乡建设行政处罚程序规定 第十五条")
     ctx.clocks.start("T06", ClockSpec(code="T06", start=ctx.filed_at), ctx.case.case_id, ctx.supervision_alert)
+    documents.issue(ctx, "filing_approval", documents.FILING)  # 立案审批表, the 立案 date (住建 Art. 15)
     return True

@@ -1,0 +1,143 @@
+"""The render context of each document the case workflow issues, built from what the workflow hands the
+activity: complete for a complete case (every required field of rules/data/documents.yaml), honest for an
+incomplete one (the renderer's check names the missing field, nothing is guessed), and completed by an
+officer's supplement."""
+
+from __future__ import annotations
+
+import pytest
+
+from activities.document_contexts import BUILDERS, Person, build_context, penalty_text
+from core.agencies import DEMO_PARTICULARS, AgencyProfile
+from documents.errors import MissingDocumentField
+from documents.fields import check_context, value_at
+from rules.document_kinds import load_document_kinds
+from rules.document_terms import load_document_terms
+from tests.activities.document_requests import request, steps
+from tests.workflows.case import forms
+from workflows.case.document_model import StepRecord
+from workflows.case.model import Party
+
+CATALOGUE = load_document_kinds()
+DEMO = DEMO_PARTICULARS["990102"].model_dump(exclude={"name", "review_body", "court"})
+AGENCY = AgencyProfile(
+    code="990102",
+    name="示范市清河区城市管理局",
+    review_body="示范市清河区人民政府",
+    court="示范市清河区人民法院",
+    **DEMO,
+)
+NO_PAYMENT = AgencyProfile(code="990102", name="示范市清河区城市管理局", review_body="示范市清河区人民政府")
+
+
+@pytest.mark.parametrize("kind", [k for k in BUILDERS if k not in ("no_penalty_decision", "on_the_spot_decision")])
+def test_a_complete_case_gives_every_required_field(kind: str) -> None:
+    check_context(CATALOGUE.get(kind), build_context(request(kind), AGENCY, {}))
+
+
+def test_the_decision_states_the_case_facts_penalty_and_remedies() -> None:
+    context = build_context(request("penalty_decision"), AGENCY, {})
+    assert value_at(context, "party.address") == forms.PERSON["address"]
+    assert value_at(context, "decision.facts") == forms.report()["facts_found"]
+    assert value_at(context, "decision.benchmark.tier") == "轻微"  # the tier's level in the violation catalogue
+    assert value_at(context, "decision.fine") == "300"
+    assert value_at(context, "payment.account") == AGENCY.payment_account
+    assert value_at(context, "remedy.review_body") == AGENCY.review_body
+    assert "放弃" in value_at(context, "decision.statement_summary")  # the party waived its statement
+
+
+def test_the_payment_notice_and_the_reminder_quote_the_decision_number() -> None:
+    decision = request("payment_notice").documents[0]
+    assert value_at(build_context(request("payment_notice"), AGENCY, {}), "payment.decision_number") == decision.number
+    reminder = build_context(request("reminder"), AGENCY, {})
+    assert value_at(reminder, "reminder.decision_number") == decision.number
+    assert (value_at(reminder, "reminder.amount"), value_at(reminder, "reminder.surcharge")) == ("345", "45")
+
+
+def test_a_receipt_lists_what_was_served_and_how() -> None:
+    context = build_context(request("service_receipt"), AGENCY, {})
+    decision = request("service_receipt").documents[0]
+    assert value_at(context, "service.documents") == [{"title": decision.title, "number": decision.number}]
+    assert value_at(context, "service.method") == load_document_terms().service_methods["direct"]
+    assert value_at(context, "service.place") == forms.PERSON["address"]  # none in the form: the party's address
+
+
+def test_names_of_assigned_officers_come_from_the_users_table() -> None:
+    people = {"u-officer1": Person("张伟", "99010200001")}
+    officers = value_at(build_context(request("filing_approval"), AGENCY, people), "filing.officers")
+    assert officers == ["张伟（执法证号99010200001）", "u-officer2"]  # an unknown id is printed as given
+
+
+def test_a_first_violation_not_punished_at_the_lead() -> None:
+    at = steps()["verify_lead"].completed_at
+    form = {
+        "findings": "当事人在人行道上摆放蔬菜摊点约0.8平方米，经指出后当场撤除",
+        "inspection": forms.inspection(at),
+        "party": forms.PERSON,
+        "facts": forms.FACTS,
+        "first_violation": True,
+        "harm_minor": True,
+        "corrected_in_time": True,
+        "education_record": forms.education(at),
+    }
+    lead = StepRecord(kind="verify_lead", outcome="minor_no_penalty", form=form, actor=steps()["verify_lead"].actor,
+                      completed_at=at)  # fmt: skip
+    req = request("no_penalty_decision", steps={"verify_lead": lead}, decision=None, proposal={}, documents=[])
+    context = build_context(req, AGENCY, {})
+    check_context(CATALOGUE.get("no_penalty_decision"), context)
+    ground = load_document_terms().no_penalty_grounds["first_minor_corrected"]
+    assert value_at(context, "no_penalty.legal_basis") == ground.basis.cite()
+    assert value_at(context, "no_penalty.education") == forms.EDUCATION_CONTENT
+
+
+def test_an_on_the_spot_decision() -> None:
+    at = steps()["verify_lead"].completed_at
+    form = {
+        "findings": "在文华路12号门前人行道上摆摊销售小商品",
+        "inspection": forms.inspection(at),
+        "party": forms.PERSON,
+        "facts_certain": True,
+        "legal_basis": "《浙江省城市市容和环境卫生管理条例》第十三条",
+        "penalty": {"kinds": ["罚款"], "fine_yuan": "50"},
+        "decision_no": "当罚-0001",
+        "collected_on_the_spot": True,
+        "receipt_no": "PJ-1",
+    }
+    lead = StepRecord(kind="verify_lead", outcome="on_the_spot", form=form, actor=steps()["verify_lead"].actor,
+                      completed_at=at)  # fmt: skip
+    req = request("on_the_spot_decision", steps={"verify_lead": lead}, decision=None, proposal={}, documents=[])
+    context = build_context(req, AGENCY, {})
+    check_context(CATALOGUE.get("on_the_spot_decision"), context)
+    assert value_at(context, "spot.payment_method") == load_document_terms().payment_methods["on_the_spot"]
+    assert [o["name"] for o in value_at(context, "officers")] == ["张伟", "李娜"]
+
+
+def test_nothing_is_guessed_the_check_names_the_missing_field_and_a_supplement_fills_it() -> None:
+    base = request("penalty_decision")
+    incomplete = base.model_copy(
+        update={
+            "case": base.case.model_copy(update={"party": Party(type="person", name="张三")}),
+            "proposal": {**base.proposal, "party": {"type": "person", "name": "张三"}},
+            "steps": {k: v for k, v in base.steps.items() if k != "verify_lead"},
+        }
+    )
+    with pytest.raises(MissingDocumentField) as missing:
+        check_context(CATALOGUE.get("penalty_decision"), build_context(incomplete, AGENCY, {}))
+    assert missing.value.key == "party.address"
+    supplied = incomplete.model_copy(update={"supplement": {"party.address": "示范市清河区滨河路3号"}})
+    context = build_context(supplied, AGENCY, {})
+    check_context(CATALOGUE.get("penalty_decision"), context)
+    assert value_at(context, "party.address") == "示范市清河区滨河路3号"
+
+
+def test_an_agency_without_a_bank_account_cannot_issue_a_fine() -> None:
+    with pytest.raises(MissingDocumentField) as missing:
+        check_context(CATALOGUE.get("penalty_decision"), build_context(request("penalty_decision"), NO_PAYMENT, {}))
+    assert missing.value.key.startswith("payment.")
+
+
+def test_penalty_text() -> None:
+    assert penalty_text({"kinds": ["警告"]}) == "警告"
+    text = penalty_text({"kinds": ["罚款", "没收违法所得"], "fine_yuan": "300", "confiscated_income_yuan": "20"})
+    assert text is not None and "罚款人民币300" in text and "没收违法所得人民币20" in text
+    assert penalty_text(None) is None
