@@ -18,6 +18,7 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from temporalio.service import RPCError
 
@@ -212,6 +213,20 @@ async def _temporal_error(request: Request, exc: Exception) -> ProblemResponse:
     )
 
 
+async def _pool_exhausted(request: Request, exc: Exception) -> ProblemResponse:
+    """Every database connection of this process is busy (a slow Temporal or database behind it):
+    answer at once that the client may retry, rather than a 500."""
+    log.warning("database pool exhausted on %s %s: %s", request.method, request.url.path, exc)
+    return problem_response(
+        request,
+        503,
+        title="Busy",
+        detail="every database connection is in use; retry in a moment",
+        type_=problem_type("busy"),
+        headers={"Retry-After": "2"},
+    )
+
+
 async def _unhandled(request: Request, exc: Exception) -> ProblemResponse:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return problem_response(request, 500, detail="An unexpected error occurred; it has been logged for the operators.")
@@ -224,4 +239,5 @@ def install_problem_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RuleError, _rule_error)
     app.add_exception_handler(ProblemError, _problem_error)
     app.add_exception_handler(RPCError, _temporal_error)
+    app.add_exception_handler(PoolTimeout, _pool_exhausted)
     app.add_exception_handler(Exception, _unhandled)

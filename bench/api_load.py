@@ -154,10 +154,13 @@ class GatewayBackend:
         self._gateway = CaseGateway(client)
 
     async def open_case(self) -> list[Task]:
+        from core.settings import get_settings
         from tests.workflows.case.driver import case_input
         from workflows.case.workflow import EnforcementCaseWorkflow
 
-        case = case_input(dt.datetime.now(dt.UTC), violation_code="street_vending_jiaxing")
+        # documents on their queue, as the API's intake starts cases (the worker renders them there)
+        queue = get_settings().documents_task_queue or None
+        case = case_input(dt.datetime.now(dt.UTC), violation_code="street_vending_jiaxing", documents_task_queue=queue)
         await self._client.start_workflow(EnforcementCaseWorkflow.run, case, id=case.case_id, task_queue=QUEUE)
         state = await self._gateway.state(case.case_id, wait_for_start=True)
         return [Task(t.task_id, t.kind, 0) for t in state.open_tasks if t.kind in ACTOR_OF_KIND]

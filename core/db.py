@@ -25,6 +25,8 @@ from core.settings import get_settings
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 5000
+POOL_SIZE, POOL_OVERFLOW = 10, 20  # connections kept, and opened beyond them under a burst
+POOL_TIMEOUT_SECONDS = 5.0  # then the API answers 503 Busy (api/problems.py), not a 500 after 30 s
 
 
 def normalize_url(url: str) -> str:
@@ -69,6 +71,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         sa.event.listen(engine, "connect", _sqlite_on_connect)
         return engine
     kwargs.setdefault("pool_pre_ping", True)
+    if "poolclass" not in kwargs:  # the API's thread pool runs up to 40 requests: a queue of 30 s helps no one
+        kwargs.setdefault("pool_size", POOL_SIZE)
+        kwargs.setdefault("max_overflow", POOL_OVERFLOW)
+        kwargs.setdefault("pool_timeout", POOL_TIMEOUT_SECONDS)
     engine = sa.create_engine(parsed, **kwargs)
     sa.event.listen(engine, "connect", _postgres_on_connect)
     return engine

@@ -45,6 +45,17 @@ class Settings(BaseSettings):
     temporal_namespace: str = "zhifa"
     temporal_ui_port: int = 8233
     task_queue: str = "zhifa-main"
+    documents_task_queue: str = Field(
+        default="zhifa-documents",
+        description="the queue document rendering runs on (empty: the case queue); `zhifa worker` serves it "
+        "with document_render_concurrency renders at a time, so PDFs never starve workflow tasks",
+    )
+    document_render_concurrency: int = Field(
+        default=1,
+        ge=0,
+        description="renders at once in this worker process (each is CPU-bound, 0.15-0.35 s); 0: this process "
+        "does not render (another worker serves documents_task_queue)",
+    )
     worker_max_concurrent_activities: int = 50
     worker_max_concurrent_workflow_tasks: int = 50
 

@@ -101,6 +101,7 @@ async def serve(
             return
         pool_size = settings.worker_max_concurrent_activities
         executor = ThreadPoolExecutor(pool_size, "activity") if needs_thread_pool(activities) else None
+        renderers = _document_worker(client, settings, activities)
         try:
             worker = Worker(
                 client,
@@ -121,23 +122,55 @@ async def serve(
                 len(workflows),
                 len(activities),
             )
-            await _run_until_stopped(worker, stop, settings)
+            workers = [worker] if renderers is None else [worker, renderers[0]]
+            await _run_until_stopped(workers, stop, settings)
         finally:
-            if executor is not None:
-                executor.shutdown(wait=False, cancel_futures=True)
+            for pool in (executor, renderers[1] if renderers else None):
+                if pool is not None:
+                    pool.shutdown(wait=False, cancel_futures=True)
 
 
-async def _run_until_stopped(worker: Worker, stop: asyncio.Event, settings: Settings) -> None:
-    running = asyncio.create_task(worker.run())
+def _document_worker(
+    client: Client, settings: Settings, activities: Sequence[Callable[..., Any]]
+) -> tuple[Worker, ThreadPoolExecutor] | None:
+    """The worker of the documents queue: the document activities, `document_render_concurrency` at a
+    time on their own threads. A render is 0.15–0.35 s of CPU (bench/documents.py); on the case queue a
+    burst of them starved the case workflows' tasks (bench/api_load.py: the API's round trip went from
+    ~0.1 s to minutes). None when this process does not render, or cases render on their own queue."""
+    from activities.registry import DOCUMENT_ACTIVITIES
+
+    renders = [a for a in activities if a in DOCUMENT_ACTIVITIES]
+    queue, slots = settings.documents_task_queue, settings.document_render_concurrency
+    if not renders or not queue or queue == settings.task_queue or slots == 0:
+        return None
+    pool = ThreadPoolExecutor(slots, "render")
+    worker = Worker(
+        client,
+        task_queue=queue,
+        activities=renders,
+        activity_executor=pool,
+        max_concurrent_activities=slots,
+        graceful_shutdown_timeout=timedelta(seconds=settings.worker_graceful_shutdown_seconds),
+    )
+    log.info("document worker polling task queue %r: %d render(s) at a time", queue, slots)
+    return worker, pool
+
+
+async def _run_until_stopped(workers: Sequence[Worker], stop: asyncio.Event, settings: Settings) -> None:
+    running = [asyncio.create_task(w.run()) for w in workers]
     stopping = asyncio.create_task(stop.wait())
-    done, _ = await asyncio.wait({running, stopping}, return_when=asyncio.FIRST_COMPLETED)
-    if running in done:
+    done, _ = await asyncio.wait({*running, stopping}, return_when=asyncio.FIRST_COMPLETED)
+    failed = [task for task in running if task in done]
+    if failed:
         stopping.cancel()
-        running.result()  # the worker failed: re-raise its error
+        for worker, task in zip(workers, running, strict=True):
+            if task not in done:
+                await worker.shutdown()
+        failed[0].result()  # a worker failed: re-raise its error
         return
     log.info("stop requested: finishing in-flight work (up to %gs)", settings.worker_graceful_shutdown_seconds)
-    await worker.shutdown()
-    await running
+    await asyncio.gather(*(w.shutdown() for w in workers))
+    await asyncio.gather(*running)
     log.info("worker stopped")
 
 

@@ -24,6 +24,7 @@ from api.views import TaskOut, task_out
 from core.intake import IdempotencyConflict, body_digest, claim, to_cgcs2000
 from core.intake_tables import CaseIntake
 from core.models import Jurisdiction, JurisdictionLevel, Role
+from core.settings import Settings
 from rules.calendar import CalendarOverride
 from rules.calendar_files import load_overrides
 from rules.catalogue import load_catalogue
@@ -114,7 +115,7 @@ def new_case_id(district: str, at: dt.datetime) -> str:
     return f"{district}-{day}-{secrets.token_hex(3).upper()}"
 
 
-def case_input(intake: CaseIntake, calendar: list[CalendarOverride]) -> CaseInput:
+def case_input(intake: CaseIntake, calendar: list[CalendarOverride], settings: Settings) -> CaseInput:
     return CaseInput(
         case_id=intake.case_id,
         violation_code=intake.violation_code,
@@ -127,6 +128,7 @@ def case_input(intake: CaseIntake, calendar: list[CalendarOverride]) -> CaseInpu
         party=Party(**intake.party) if intake.party else None,
         lead_received_at=intake.received_at,
         calendar=calendar,
+        documents_task_queue=settings.documents_task_queue or None,
     )
 
 
@@ -179,7 +181,7 @@ async def open_case(
     calendar = await run_in_threadpool(load_overrides, settings.effective_calendar_dir)
     await release(session)
     # Racers start the same input under the same id: Temporal keeps one, and each reads it.
-    progress = await gateway.open_case(case_input(intake, list(calendar)), settings.task_queue)
+    progress = await gateway.open_case(case_input(intake, list(calendar), settings), settings.task_queue)
     response.status_code = 201 if claimed.created else 200
     return CaseCreated(
         case_id=intake.case_id, stage=progress.stage.value, tasks=[task_out(t) for t in progress.open_tasks]

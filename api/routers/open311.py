@@ -17,6 +17,7 @@ cases (or this service, or in this place), 404 for an unknown service or another
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Annotated, Any
 
@@ -25,7 +26,8 @@ from fastapi.exceptions import RequestValidationError
 from pydantic import AwareDatetime, ValidationError
 from sqlmodel import Session, select
 from starlette.concurrency import run_in_threadpool
-from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from api.auth import AuthError, Principal, principal_from_api_key
 from api.deps import ClientDep, SessionDep, SettingsDep, forbidden, unauthorized
@@ -223,13 +225,17 @@ async def create_request(
         raise ProblemError(409, "Report conflict", str(exc), slug="idempotency-conflict") from exc
     intake = claimed.intake
     calendar = await run_in_threadpool(load_overrides, settings.effective_calendar_dir)
-    await client.start_workflow(  # a retry starts the same stored input under the same id: Temporal keeps one
-        EnforcementCaseWorkflow.run,
-        case_input(intake, list(calendar)),
-        id=intake.case_id,
-        task_queue=settings.task_queue,
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-    )
+    # A retry starts the same stored input under the same id: Temporal keeps one. Once the case has
+    # closed its id is not reused (REJECT_DUPLICATE): a late retry changes nothing.
+    with contextlib.suppress(WorkflowAlreadyStartedError):
+        await client.start_workflow(
+            EnforcementCaseWorkflow.run,
+            case_input(intake, list(calendar), settings),
+            id=intake.case_id,
+            task_queue=settings.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        )
     agency = await run_in_threadpool(_agency, session, intake)
     response.status_code = 201 if claimed.created else 200
     return [RequestCreated(service_request_id=intake.case_id, service_notice=service_notice(agency, intake.case_id))]

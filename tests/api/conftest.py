@@ -12,7 +12,7 @@ import pytest
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.registry import ACTIVITIES
+from activities.registry import ACTIVITIES, DOCUMENT_ACTIVITIES
 from api.main import create_app
 from core.db import dispose_engines, get_engine, migrate
 from core.seed import DEMO_INTEGRATOR_KEY, DEMO_PASSWORD, seed_demo
@@ -66,6 +66,7 @@ INTEGRATOR = {"X-API-Key": DEMO_INTEGRATOR_KEY}
 
 
 LIVE_QUEUE = "api-tests"
+LIVE_DOCUMENTS_QUEUE = "api-tests-documents"  # rendered apart from the cases, as `zhifa worker` does
 
 
 @pytest.fixture(scope="session")
@@ -73,27 +74,38 @@ async def live(
     seeded_url: str, dev_server_env: WorkflowEnvironment, tmp_path_factory: pytest.TempPathFactory
 ) -> AsyncIterator[httpx.AsyncClient]:
     """The app on a real Temporal dev server with a real worker (case workflow + projections into
-    the seeded PostgreSQL schema): what `make run` serves, over ASGI."""
+    the seeded PostgreSQL schema) and a document worker on its own queue: what `make run` serves,
+    over ASGI."""
     settings = Settings(
         database_url=seeded_url,
         var_dir=Path(tmp_path_factory.mktemp("live-var")),
         auth_secret=TEST_SECRET,
         task_queue=LIVE_QUEUE,
+        documents_task_queue=LIVE_DOCUMENTS_QUEUE,
         temporal_namespace="zhifa-test",
     )
     app = create_app(settings)
     app.state.temporal_client = dev_server_env.client
-    with pytest.MonkeyPatch.context() as patch, ThreadPoolExecutor(4) as executor:
+    with pytest.MonkeyPatch.context() as patch, ThreadPoolExecutor(4) as executor, ThreadPoolExecutor(1) as render:
         patch.setenv("ZHIFA_DATABASE_URL", seeded_url)  # the projection activity's database
         patch.setenv("ZHIFA_DOCUMENT_DIR", str(settings.effective_document_dir))  # the document activity's store
         get_settings.cache_clear()
-        async with Worker(
-            dev_server_env.client,
-            task_queue=LIVE_QUEUE,
-            workflows=WORKFLOWS,
-            activities=ACTIVITIES,
-            activity_executor=executor,
-            workflow_runner=WORKFLOW_RUNNER,
+        async with (
+            Worker(
+                dev_server_env.client,
+                task_queue=LIVE_QUEUE,
+                workflows=WORKFLOWS,
+                activities=ACTIVITIES,
+                activity_executor=executor,
+                workflow_runner=WORKFLOW_RUNNER,
+            ),
+            Worker(
+                dev_server_env.client,
+                task_queue=LIVE_DOCUMENTS_QUEUE,
+                activities=DOCUMENT_ACTIVITIES,
+                activity_executor=render,
+                max_concurrent_activities=1,
+            ),
         ):
             transport = httpx.ASGITransport(app=app)
             async with httpx.AsyncClient(transport=transport, base_url="http://zhifa.test") as client:

@@ -7,6 +7,7 @@ import pytest
 from fastapi import FastAPI, HTTPException
 from fastapi.testclient import TestClient
 from pydantic import BaseModel
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from api.problems import PROBLEM_MEDIA_TYPE, ProblemError, install_problem_handlers, problem_type
 from rules.errors import (
@@ -59,6 +60,10 @@ def _app() -> FastAPI:
     @app.get("/boom")
     def boom() -> None:
         raise RuntimeError("secret internals")
+
+    @app.get("/pool")
+    def pool_exhausted() -> None:
+        raise PoolTimeout("QueuePool limit of size 10 overflow 20 reached, connection timed out, timeout 5.00")
 
     return app
 
@@ -155,3 +160,11 @@ def test_unhandled_error_is_a_500_problem_without_internals(client: TestClient) 
     body = _problem(client.get("/boom"), 500)
     assert body["title"] == "Internal Server Error"
     assert "secret" not in str(body)
+
+
+def test_an_exhausted_database_pool_is_a_503_to_retry(client: TestClient) -> None:
+    response = client.get("/pool")
+    body = _problem(response, 503)
+    assert body["type"] == problem_type("busy") and "retry" in body["detail"]
+    assert response.headers["retry-after"] == "2"
+    assert "QueuePool" not in str(body)

@@ -16,7 +16,10 @@ from pathlib import Path
 
 import pytest
 from temporalio import activity, workflow
-from temporalio.api.enums.v1 import EventType
+from temporalio.api.enums.v1 import EventType, TaskQueueType
+from temporalio.api.taskqueue.v1 import TaskQueue
+from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from core.settings import Settings, get_settings
@@ -113,3 +116,47 @@ def test_thread_pool_only_for_sync_activities() -> None:
 
 if __name__ == "__main__":
     run_worker_process(Settings(), workflows=[SlowWorkflow], activities=[slow_step])
+
+
+async def _activity_pollers(client: Client, queue: str, *, at_least: int = 1, seconds: float = 20) -> int:
+    """Activity pollers on ``queue``, once there are ``at_least`` of them or ``seconds`` have passed."""
+    request = DescribeTaskQueueRequest(
+        namespace=client.namespace,
+        task_queue=TaskQueue(name=queue),
+        task_queue_type=TaskQueueType.TASK_QUEUE_TYPE_ACTIVITY,
+    )
+    deadline = time.monotonic() + seconds
+    while True:
+        pollers = len((await client.workflow_service.describe_task_queue(request)).pollers)
+        if pollers >= at_least or time.monotonic() > deadline:
+            return pollers
+        await asyncio.sleep(0.2)
+
+
+@pytest.mark.parametrize("renders", [1, 0])
+async def test_documents_render_on_their_own_queue(dev_server: WorkflowEnvironment, renders: int) -> None:
+    """`zhifa worker` serves the documents queue with its own bounded pool (so PDFs never starve the
+    case workflows), unless this process is told not to render."""
+    from activities.registry import ACTIVITIES
+
+    cases, documents = f"test-cases-{uuid.uuid4().hex[:8]}", f"test-documents-{uuid.uuid4().hex[:8]}"
+    settings = get_settings().model_copy(
+        update={
+            "temporal_address": dev_server.client.service_client.config.target_host,
+            "temporal_namespace": dev_server.client.namespace,
+            "task_queue": cases,
+            "documents_task_queue": documents,
+            "document_render_concurrency": renders,
+        }
+    )
+    stop = asyncio.Event()
+    serving = asyncio.create_task(serve(settings, workflows=[], activities=ACTIVITIES, stop=stop))
+    try:
+        assert await _activity_pollers(dev_server.client, cases) >= 1
+        if renders:
+            assert await _activity_pollers(dev_server.client, documents) >= 1
+        else:
+            assert await _activity_pollers(dev_server.client, documents, seconds=2) == 0
+    finally:
+        stop.set()
+        await asyncio.wait_for(serving, 30)

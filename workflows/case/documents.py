@@ -175,6 +175,7 @@ async def _issue(ctx: CaseContext, paper: Paper, detail: dict[str, Any], after: 
                 ISSUE_ACTIVITY,
                 _request(ctx, paper, detail, supplement),
                 result_type=IssuedDocument,
+                task_queue=ctx.case.documents_task_queue,  # None: the case's own queue
                 start_to_close_timeout=ISSUE_TIMEOUT,
                 retry_policy=ISSUE_RETRY,
             )

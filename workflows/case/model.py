@@ -70,6 +70,11 @@ class CaseInput(_Frozen):
     violation_at: dt.datetime | None = Field(default=None, description="T02 limitation starts here")
     harm_to_life_health_finance: bool = Field(default=False, description="T02 5-year variant (处罚法 Art. 36)")
     calendar: list[CalendarOverride] = []
+    documents_task_queue: str | None = Field(
+        default=None,
+        description="where this case's documents are rendered (a queue of document workers, so PDF rendering "
+        "never holds up the case's own workflow tasks); None: the case's own queue",
+    )
 
 
 class TaskStatus(StrEnum):
