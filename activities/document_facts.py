@@ -1,6 +1,6 @@
 """Reading a document request: the facts of the case as the documents state them.
 
-Shared by the builders of activities/document_contexts.py: the party as last established, the case's
+Shared by the builders of activities/document_contexts/: the party as last established, the case's
 number and cause (案由), the officers with their certificates, the issuing unit's particulars, the penalty
 in words, and the earlier documents' numbers. A value the request does not hold is None, never a guess;
 `pruned` then leaves it out of the context, and `supplemented` applies what an officer supplied.
@@ -57,21 +57,31 @@ def violation_of(r: DocumentRequest) -> Violation | None:
 def referenced_user_ids(r: DocumentRequest) -> set[str]:
     """Every user id the request names without a name beside it: the activity looks them up."""
     ids = {str(u) for u in form_of(r, "approve_filing").get("assigned_officers", [])}
-    for entry in officer_entries(r):
+    investigation = form_of(r, "investigate")  # a report's officers, a preservation's officers and approver
+    for entry in [*officer_entries(r), *_entries(investigation.get("officers"))]:
         if entry.get("user_id") and not entry.get("name"):
             ids.add(str(entry["user_id"]))
-    return ids
+    hearing, discussion = form_of(r, "schedule_hearing"), form_of(r, "collective_discussion")
+    named = [investigation.get("approved_by"), hearing.get("chair"), hearing.get("recorder")]
+    named += [discussion.get("presided_by"), discussion.get("recorder"), *discussion.get("attendees", [])]
+    named += [o.get("speaker") for o in _entries(discussion.get("opinions"))]
+    return ids | {str(u) for u in named if u}
+
+
+def _entries(value: object) -> list[dict[str, Any]]:
+    return [o for o in value if isinstance(o, dict)] if isinstance(value, list) else []
 
 
 def officer_entries(r: DocumentRequest) -> list[dict[str, Any]]:
     """The investigating officers: the report's, else the verifying inspection's."""
     officers = r.proposal.get("officers") or form_of(r, "verify_lead").get("inspection", {}).get("officers") or []
-    return [o for o in officers if isinstance(o, dict)]
+    return _entries(officers)
 
 
-def officers_of(r: DocumentRequest, people: Mapping[str, Person]) -> list[dict[str, Any]]:
+def officers_in(entries: object, people: Mapping[str, Person]) -> list[dict[str, Any]]:
+    """Officer entries of a form ({user_id, name?, certificate_no}) with the users table's names."""
     out = []
-    for entry in officer_entries(r):
+    for entry in _entries(entries):
         known = people.get(str(entry.get("user_id")))
         name = entry.get("name") or (known.name if known else None) or entry.get("user_id")
         certificate = entry.get("certificate_no") or (known.certificate_no if known else None)
@@ -79,15 +89,29 @@ def officers_of(r: DocumentRequest, people: Mapping[str, Person]) -> list[dict[s
     return out
 
 
+def officers_of(r: DocumentRequest, people: Mapping[str, Person]) -> list[dict[str, Any]]:
+    return officers_in(officer_entries(r), people)
+
+
+def person_named(user_id: object, people: Mapping[str, Person]) -> str | None:
+    """A user's name for a user id a form gives; an id that is no user of the platform is printed as given."""
+    if not user_id:
+        return None
+    known = people.get(str(user_id))
+    return known.name if known else str(user_id)
+
+
 def labelled(officer: Mapping[str, Any]) -> str:
     cert = officer.get("certificate_no")
     return f"{officer['name']}（执法证号{cert}）" if cert else str(officer["name"])
 
 
-def party_of(r: DocumentRequest) -> dict[str, Any]:
-    """The party as last established: intake, then the verification's, then the report's."""
+def party_of(r: DocumentRequest, report: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The party as last established: intake, then the verification's, then the report's (`report`, by
+    default the case's proposal)."""
     merged: dict[str, Any] = r.case.party.model_dump(exclude_none=True) if r.case.party else {}
-    for found in (form_of(r, "verify_lead").get("party"), r.proposal.get("party")):
+    latest = (report if report is not None else r.proposal).get("party")
+    for found in (form_of(r, "verify_lead").get("party"), latest):
         if isinstance(found, dict):
             merged |= {k: v for k, v in found.items() if v not in (None, "")}
     party_type = merged.pop("type", None)

@@ -1,7 +1,7 @@
 """The document activity: issue one statutory document (执法文书) of a case, once.
 
 `issue_case_document(request)` builds the render context of the kind from what the workflow hands it
-(activities/document_contexts.py), then calls `core.documents.issue_document` with the real renderer:
+(activities/document_contexts/), then calls `core.documents.issue_document` with the real renderer:
 the 文号 is taken gap-free under a row lock, the PDF rendered and stored by its SHA-256, the
 `case_document` row inserted. Idempotent by `issue_key` = `{workflow_id}/{step}`: a retried (or a
 concurrent) attempt returns the document already issued — same number, same hash — without rendering.

@@ -179,6 +179,7 @@ def contexts() -> dict[str, dict[str, Any]]:
                 "facts": FACTS,
                 "evidence": list(EVIDENCE),
                 "proposal": "建议对当事人处以罚款人民币300元",
+                "proposed_penalty": "罚款人民币300元",
                 "legal_basis": LEGAL_BASIS,
                 "benchmark": dict(BENCHMARK),
                 "major": False,
@@ -342,6 +343,7 @@ def contexts() -> dict[str, dict[str, Any]]:
                 "evidence": ["现场检查（勘验）笔录1份", "询问笔录1份", "现场照片2张"],
                 "reason": "当事人系初次违法，危害后果轻微并及时改正",
                 "legal_basis": "《中华人民共和国行政处罚法》第三十三条第一款",
+                "violation_established": True,
                 "education": "执法人员当场向当事人宣讲"
                 + LEGAL_BASIS
                 + "相关规定，当事人表示今后不再占道经营，并签收教育告知书",

@@ -25,6 +25,16 @@ class NoPenaltyGround(_Frozen):
     basis: LegalClause
 
 
+class CheckWording(_Frozen):
+    passed: str = Field(min_length=1)
+    failed: str = Field(min_length=1)
+
+
+class StatementReview(_Frozen):
+    result: str = Field(min_length=1)
+    finding: str = Field(min_length=1)
+
+
 class AgencyNames(_Frozen):
     department: str = Field(pattern=r"\{place\}")
     street: str = Field(pattern=r"\{place\}")
@@ -39,6 +49,11 @@ class DocumentTerms(_Frozen):
     payment_methods: dict[str, str]
     closing_grounds: dict[str, str]
     no_penalty_grounds: dict[str, NoPenaltyGround]
+    report_proposals: dict[str, str]
+    legal_review_conclusions: dict[str, str]
+    legal_review_checks: dict[str, CheckWording]
+    statement_reviews: dict[str, StatementReview]
+    discussion_topic: str = Field(min_length=1)
     agency_names: AgencyNames
 
     @model_validator(mode="after")
@@ -53,6 +68,16 @@ class DocumentTerms(_Frozen):
             ("service_methods", self.service_methods, allowed("service_receipt", "service.method")),
             ("payment_methods", self.payment_methods, allowed("on_the_spot_decision", "spot.payment_method")),
             ("closing_grounds", self.closing_grounds, allowed("closing_approval", "closing.ground")),
+            (
+                "legal_review_conclusions",
+                self.legal_review_conclusions,
+                allowed("legal_review_opinion", "review.conclusion"),
+            ),
+            (
+                "statement_reviews",
+                {k: v.result for k, v in self.statement_reviews.items()},
+                allowed("statement_record", "review.result"),
+            ),
         ]
         if set(self.payment_methods) != {"on_the_spot", "bank"}:
             raise ValueError("payment_methods: give exactly on_the_spot and bank")

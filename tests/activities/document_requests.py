@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any
 
 from tests.workflows.case import forms
-from tests.workflows.case.driver import DISTRICT_A, HEAD1, OFFICER1, OFFICER2, case_input
+from tests.workflows.case.driver import DISTRICT_A, HEAD1, OFFICER1, OFFICER2, REVIEWER1, case_input
 from workflows.case.document_model import DocumentRequest, IssuedDocument, StepRecord
 from workflows.case.model import Actor
 
@@ -37,6 +37,24 @@ def steps() -> dict[str, StepRecord]:
     }
 
 
+# The steps a kind records, beside (or instead of) the ordinary procedure's: the branch it is issued in.
+BRANCH_STEPS: dict[str, dict[str, StepRecord]] = {
+    "evidence_preservation_notice": {
+        "investigate": _step("investigate", "preserve_evidence", forms.preservation(_at(3)), OFFICER1, 3),
+    },
+    "legal_review_opinion": {"legal_review": _step("legal_review", "agree", forms.legal_review_agreed(), REVIEWER1, 6)},
+    "statement_record": {
+        "review_statement": _step("review_statement", "rejected", forms.statement_reviewed(_at(8)), OFFICER2, 9),
+    },
+    "hearing_notice": {
+        "schedule_hearing": _step("schedule_hearing", "scheduled", forms.hearing_notice(_at(9), _at(21)), OFFICER2, 9),
+    },
+    "collective_discussion": {
+        "collective_discussion": _step("collective_discussion", "penalty", forms.discussion(_at(13)), HEAD1, 13),
+    },
+}
+
+
 def decision_document() -> IssuedDocument:
     return IssuedDocument(
         doc_id="00000000-0000-0000-0000-000000000001",
@@ -61,6 +79,8 @@ DETAIL: dict[str, dict[str, Any]] = {
         "comply_by": _at(40).isoformat(),
     },
     "closing_approval": {"event_at": _at(29).isoformat()},
+    "legal_review_opinion": {"received_at": _at(5).isoformat()},
+    "statement_record": {"statement_at": _at(8).isoformat(), "statement_text": "摊位面积不足三平方米"},
 }
 
 
@@ -78,7 +98,7 @@ def request(kind: str, *, workflow_id: str = "case-docs-1", step: str | None = N
         "opened_at": LEAD,
         "filed_at": _at(2),
         "decided_at": _at(14),
-        "steps": steps(),
+        "steps": steps() | BRANCH_STEPS.get(kind, {}),
         "proposal": forms.report("300"),
         "decision": {"outcome": "penalty", **forms.decision("300")},
         "documents": [decision_document()],

@@ -5,17 +5,21 @@ officer's supplement."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from activities.document_contexts import BUILDERS, Person, build_context, penalty_text
 from core.agencies import DEMO_PARTICULARS, AgencyProfile
+from core.documents import verify_url
 from documents.errors import MissingDocumentField
 from documents.fields import check_context, value_at
+from documents.render import render_html
 from rules.document_kinds import load_document_kinds
 from rules.document_terms import load_document_terms
-from tests.activities.document_requests import request, steps
+from tests.activities.document_requests import LEAD, request, steps
 from tests.workflows.case import forms
-from workflows.case.document_model import StepRecord
+from workflows.case.document_model import DocumentRequest, StepRecord
 from workflows.case.model import Party
 
 CATALOGUE = load_document_kinds()
@@ -27,12 +31,149 @@ AGENCY = AgencyProfile(
     court="示范市清河区人民法院",
     **DEMO,
 )
+CODE = "7KQ3M-ZX2AB"
 NO_PAYMENT = AgencyProfile(code="990102", name="示范市清河区城市管理局", review_body="示范市清河区人民政府")
 
 
-@pytest.mark.parametrize("kind", [k for k in BUILDERS if k not in ("no_penalty_decision", "on_the_spot_decision")])
+# statement_record: where the party made its statement is on no form (an officer supplies it, below)
+BY_OTHER_TESTS = ("no_penalty_decision", "on_the_spot_decision", "statement_record")
+
+
+@pytest.mark.parametrize("kind", [k for k in BUILDERS if k not in BY_OTHER_TESTS])
 def test_a_complete_case_gives_every_required_field(kind: str) -> None:
     check_context(CATALOGUE.get(kind), build_context(request(kind), AGENCY, {}))
+
+
+STAGE_KINDS = [
+    "investigation_report",
+    "evidence_preservation_notice",
+    "legal_review_opinion",
+    "hearing_notice",
+    "collective_discussion",
+]
+
+
+@pytest.mark.parametrize("kind", STAGE_KINDS)
+def test_the_documents_of_the_stages_render_with_every_required_field(kind: str) -> None:
+    """The template renders the context (StrictUndefined) after the required-field check (render_html)."""
+    html = render(kind, build_context(request(kind), AGENCY, {}))
+    assert CATALOGUE.get(kind).title in html
+
+
+def render(kind: str, context: dict[str, Any]) -> str:
+    number = "清河城管登保〔2026〕第1号" if CATALOGUE.get(kind).numbered else None
+    return render_html(
+        kind,
+        context,
+        number=number,
+        verify_code=CODE,
+        verify_url=verify_url("https://verify.example.cn", CODE),
+        issued_at=request(kind).issued_at,
+        agency=AGENCY.name,
+    )
+
+
+def test_the_investigation_report_states_the_report() -> None:
+    context = build_context(request("investigation_report"), AGENCY, {})
+    report = forms.report("300")
+    assert value_at(context, "report.facts") == report["facts_found"]
+    assert value_at(context, "report.source") == load_document_terms().sources["patrol"]
+    assert value_at(context, "report.proposal") == f"给予行政处罚：{penalty_text(report['proposed_penalty'])}"
+    assert value_at(context, "report.benchmark.tier") == "轻微"
+    assert [o["certificate_no"] for o in value_at(context, "officers")] == ["ZF-0001", "ZF-0002"]
+
+
+def test_a_report_proposing_no_penalty_needs_no_tier_but_a_penalty_does() -> None:
+    base = request("investigation_report")
+    report = {**forms.report("300"), "proposal": "transfer_judiciary", "benchmark_tier": None}
+    del report["proposed_penalty"], report["benchmark_tier"]
+    transfer = base.model_copy(update={"steps": base.steps | {"investigate": record(base, "investigate", report)}})
+    context = build_context(transfer, AGENCY, {})
+    check_context(CATALOGUE.get("investigation_report"), context)
+    assert value_at(context, "report.proposal") == load_document_terms().report_proposals["transfer_judiciary"]
+    untiered = {k: v for k, v in forms.report("300").items() if k != "benchmark_tier"}
+    penalty = base.model_copy(update={"steps": base.steps | {"investigate": record(base, "investigate", untiered)}})
+    with pytest.raises(MissingDocumentField) as missing:
+        check_context(CATALOGUE.get("investigation_report"), build_context(penalty, AGENCY, {}))
+    assert missing.value.key == "report.benchmark.tier"
+
+
+def test_the_preservation_notice_lists_each_item_and_names_the_approver() -> None:
+    people = {"u-head1": Person("赵敏")}
+    context = build_context(request("evidence_preservation_notice"), AGENCY, people)
+    form = forms.preservation(steps()["verify_lead"].completed_at)
+    assert value_at(context, "preservation.inventory") == form["items"]
+    assert value_at(context, "preservation.approver") == "赵敏"
+    assert value_at(context, "preservation.reason") == form["reason"]
+    assert "电动三轮车" in render("evidence_preservation_notice", context)
+
+
+def test_a_legal_review_sending_the_case_back_says_what_to_supplement() -> None:
+    base = request("legal_review_opinion")
+    checklist = {
+        **forms.legal_review_agreed()["checklist"],
+        "facts_and_evidence": {"passed": False, "note": "证据不足"},
+    }
+    form = {"checklist": checklist, "opinion": "建议补充调查", "supplement_requests": ["补充询问笔录"]}
+    review = record(base, "legal_review", form, outcome="supplement")
+    context = build_context(base.model_copy(update={"steps": base.steps | {"legal_review": review}}), AGENCY, {})
+    check_context(CATALOGUE.get("legal_review_opinion"), context)
+    terms = load_document_terms()
+    assert value_at(context, "review.conclusion") == terms.legal_review_conclusions["supplement"] == "建议补充调查"
+    assert (
+        value_at(context, "review.checks.facts_evidence")
+        == terms.legal_review_checks["facts_and_evidence"].failed + "（证据不足）"
+    )
+    assert "补充询问笔录" in value_at(context, "review.opinion")
+    assert value_at(context, "review.reviewers") == ["reviewer1"]
+
+
+def test_the_hearing_notice_names_the_chair_and_the_discussion_its_speakers() -> None:
+    people = {"u-legal1": Person("陈静"), "u-head1": Person("赵敏"), "u-head2": Person("吴刚")}
+    hearing = build_context(request("hearing_notice"), AGENCY, people)
+    assert value_at(hearing, "hearing.chair") == "陈静"
+    assert value_at(hearing, "hearing.contact.phone") == AGENCY.contact_phone
+    discussion = build_context(request("collective_discussion"), AGENCY, people)
+    assert [o["speaker"] for o in value_at(discussion, "discussion.opinions")] == ["吴刚", "赵敏"]
+    assert value_at(discussion, "discussion.attendees") == ["赵敏", "吴刚", "u-head3"]  # an unknown id as given
+    assert "罚款人民币300" in value_at(discussion, "discussion.decision")
+
+
+def test_the_statement_record_asks_where_the_statement_was_made() -> None:
+    """The review_statement form carries the statement and the review, not where the party made it."""
+    base = request("statement_record")
+    with pytest.raises(MissingDocumentField) as missing:
+        check_context(CATALOGUE.get("statement_record"), build_context(base, AGENCY, {}))
+    assert missing.value.key == "statement.place"
+    context = build_context(base.model_copy(update={"supplement": {"statement.place": "望江中队询问室"}}), AGENCY, {})
+    render("statement_record", context)
+    review = load_document_terms().statement_reviews["rejected"]
+    assert (value_at(context, "review.result"), value_at(context, "review.facts_reviewed")) == (
+        review.result,
+        review.finding,
+    )
+    assert value_at(context, "statement.content") == forms.statement_reviewed(LEAD)["statement_summary"]
+
+
+def test_facts_not_established_need_no_education_but_a_violation_not_punished_does() -> None:
+    """处罚法 Art. 33 para 3 educates about a violation; Art. 57 para 1 (3) finds none."""
+    decision = {"outcome": "not_established", "reasoning": "现有证据不能证明当事人占道经营"}
+    context = build_context(request("no_penalty_decision", decision=decision), AGENCY, {})
+    render("no_penalty_decision", context)
+    ground = load_document_terms().no_penalty_grounds["not_established"]
+    assert value_at(context, "no_penalty.legal_basis") == ground.basis.cite()
+    assert value_at(context, "no_penalty.violation_established") is False
+    assert value_at(context, "no_penalty.facts") == decision["reasoning"]
+    minor = {"outcome": "no_penalty", "ground": "minor_corrected_no_harm", "reasoning": "轻微"}
+    context = build_context(request("no_penalty_decision", decision=minor), AGENCY, {})
+    with pytest.raises(MissingDocumentField) as missing:
+        check_context(CATALOGUE.get("no_penalty_decision"), context)
+    assert missing.value.key == "no_penalty.education"
+
+
+def record(base: DocumentRequest, kind: str, form: dict[str, Any], outcome: str | None = None) -> StepRecord:
+    step = base.steps[kind]
+    return step.model_copy(update={"form": form, "outcome": outcome or step.outcome})
 
 
 def test_the_decision_states_the_case_facts_penalty_and_remedies() -> None:

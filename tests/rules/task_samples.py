@@ -33,9 +33,15 @@ CHECKLIST = {item: {"passed": True} for item in ITEMS}
 SERVED = {"method": "direct", "served_at": DT, "recipient": "李四"}
 DISCUSSION = {
     "held_at": DT,
+    "place": "三楼会议室",
     "presided_by": "u-head-1",
     "attendees": ["u-head-1", "u-head-2", "u-head-3"],
+    "recorder": "u-officer-1",
     "summary": "案情复杂，集体讨论",
+    "opinions": [
+        {"speaker": "u-head-2", "opinion": "事实清楚，同意承办机构意见"},
+        {"speaker": "u-head-1", "opinion": "同意"},
+    ],
     "decision_text": "同意",
 }
 REPORT = {
@@ -95,10 +101,15 @@ VALID: dict[tuple[str, str], dict[str, Any]] = {
     },
     ("investigate", "request_suspension"): {"ground": "party_missing", "reason": "当事人下落不明"},
     ("investigate", "preserve_evidence"): {
+        "officers": OFFICERS,
+        "reason": "经营工具可能被转移，证据可能灭失",
         "approved_by": "u-head-1",
+        "approved_at": DT,
         "approval_ref": "BC-1",
         "preserved_at": DT,
-        "items": [{"name": "三轮车", "quantity": "1辆", "storage_place": "中队仓库"}],
+        "items": [
+            {"name": "三轮车", "quantity": "1辆", "specification": "蓝色", "model": "无", "storage_place": "中队仓库"}
+        ],
         "party_signed": True,
     },
     ("decide_preserved_evidence", "secured"): {"decided_at": DT, "decision_text": "处理决定"},
@@ -302,8 +313,8 @@ INVALID: dict[tuple[str, str], tuple[dict[str, Any], str]] = {
     ),
     ("investigate", "request_suspension"): ({"ground": "party_missing"}, "form.reason: this field is required"),
     ("investigate", "preserve_evidence"): (
-        {**VALID[("investigate", "preserve_evidence")], "items": []},
-        "form.items: ",
+        {**VALID[("investigate", "preserve_evidence")], "items": [{"name": "三轮车", "quantity": "1辆"}]},
+        "form.items[0].specification: this field is required",
     ),
     ("decide_preserved_evidence", "secured"): ({"decided_at": DT}, "form.decision_text: this field is required"),
     ("decide_preserved_evidence", "sent_for_appraisal"): (

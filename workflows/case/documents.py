@@ -19,7 +19,14 @@ second or so — does not hold the service up: the service is the party's legal 
 from it, and the 送达回证 waits for the document.) If the case closes while the officer has not
 answered, the task is cancelled and the document recorded as abandoned.
 
-Cases started before this code (their histories have no `issue-documents` marker) issue nothing.
+A document that records one completed step (`issue_of`: the 案件调查终结报告 of a report, the 法制审核意见书
+of a review…) is built from the case as it stood when that step was completed, also when it is issued
+again after an officer supplied a value: a step that recurs (a report sent back for supplement, a
+second preservation) gets a document of its own, in group `{group}-2`, `{group}-3`….
+
+Cases started before this code (their histories have no `issue-documents` marker) issue nothing; the
+documents of the stages' inner steps came later, behind `issue-stage-documents` (STAGE_DOCUMENTS_PATCH):
+a case whose history went past such a step without its marker goes on without them.
 """
 
 from __future__ import annotations
@@ -50,6 +57,7 @@ if TYPE_CHECKING:
     from workflows.case.context import CaseContext
 
 ISSUE_DOCUMENTS_PATCH = "issue-documents"  # histories before it issued no documents
+STAGE_DOCUMENTS_PATCH = "issue-stage-documents"  # histories before it issued none of `issue_of`'s documents
 ISSUE_ACTIVITY = "issue_case_document"  # activities/documents.py; named, so workflows never import activities
 ISSUE_TIMEOUT = dt.timedelta(minutes=2)  # one render and one transaction: a technical setting, not a legal period
 ISSUE_RETRY = RetryPolicy(
@@ -61,6 +69,8 @@ SUPPLY_STEP = "supply_document_data"
 
 # Groups: documents issued at one moment and served together (their 送达回证 lists them).
 SOURCE, FILING, NOTICE, DECISION, REMINDER, CLOSING = "source", "filing", "notice", "decision", "reminder", "closing"
+INVESTIGATION, PRESERVATION, LEGAL_REVIEW = "investigation", "preservation", "legal_review"
+HEARING, STATEMENT, DISCUSSION = "hearing", "statement", "discussion"
 RECEIPT = "service_receipt"
 PUBLIC_NOTICE = "public_notice"  # published, not handed over: no 送达回证 (住建 Art. 36 para 2)
 
@@ -72,6 +82,7 @@ class Paper:
     state: str = "waiting"  # waiting (for `after`) | pending (being issued) | blocked | issued | abandoned
     document: IssuedDocument | None = None
     problem: DocumentProblem | None = None
+    as_of: str | None = None  # the task whose completion it records: steps completed later are not read
 
     @property
     def step(self) -> str:
@@ -121,14 +132,29 @@ def issue(
     *,
     detail: dict[str, Any] | None = None,
     after: Iterable[str] = (),
+    since: str | None = None,
+    as_of: TaskCompletion | None = None,
 ) -> None:
-    """Issue `kind` beside the process; `after`: steps whose documents must exist first."""
+    """Issue `kind` beside the process; `after`: steps whose documents must exist first; `since`: the
+    later patch the issuing line came with; `as_of`: the completed step the document records."""
     step = step_of(group, kind)
     if step in ctx.papers.papers or not enabled():
         return
-    paper = Paper(kind=kind, group=group)
+    if since is not None and not workflow.patched(since):
+        return
+    paper = Paper(kind=kind, group=group, as_of=as_of.task_id if as_of is not None else None)
     ctx.papers.papers[step] = paper
     ctx.spawn(_issue(ctx, paper, dict(detail or {}), tuple(after)))
+
+
+def issue_of(
+    ctx: CaseContext, kind: str, group: str, done: TaskCompletion, *, detail: dict[str, Any] | None = None
+) -> None:
+    """Issue the document that records the completed step `done` (since STAGE_DOCUMENTS_PATCH); the
+    second document of `kind` in a case goes to `{group}-2`, and so on."""
+    earlier = sum(1 for p in ctx.papers.papers.values() if p.kind == kind and p.group.split("-")[0] == group)
+    occurrence = group if earlier == 0 else f"{group}-{earlier + 1}"
+    issue(ctx, kind, occurrence, detail=detail, since=STAGE_DOCUMENTS_PATCH, as_of=done)
 
 
 def everything(ctx: CaseContext) -> tuple[str, ...]:
@@ -197,14 +223,24 @@ async def _issue(ctx: CaseContext, paper: Paper, detail: dict[str, Any], after: 
         return
 
 
-def _request(ctx: CaseContext, paper: Paper, detail: dict[str, Any], supplement: dict[str, Any]) -> DocumentRequest:
+def _steps(ctx: CaseContext, as_of: str | None) -> dict[str, StepRecord]:
+    """The latest completion of each kind; with `as_of`, as the case stood when that task was completed."""
+    recorded = ctx.tasks.get(as_of) if as_of is not None else None
     steps: dict[str, StepRecord] = {}
-    for view in ctx.tasks.all():  # in the order opened: a later step of a kind replaces an earlier one
+    for view in [*ctx.tasks.all(), *([recorded] if recorded else [])]:  # in the order opened; the recorded step last
         done = ctx.tasks.completion(view.task_id)
-        if done is not None and view.completed_at is not None:
-            steps[view.kind] = StepRecord(
-                kind=view.kind, outcome=done.outcome, form=done.form, actor=done.actor, completed_at=view.completed_at
-            )
+        if done is None or view.completed_at is None:
+            continue
+        if recorded is not None and recorded.completed_at is not None and view.completed_at > recorded.completed_at:
+            continue  # completed after the step the document records
+        steps[view.kind] = StepRecord(
+            kind=view.kind, outcome=done.outcome, form=done.form, actor=done.actor, completed_at=view.completed_at
+        )
+    return steps
+
+
+def _request(ctx: CaseContext, paper: Paper, detail: dict[str, Any], supplement: dict[str, Any]) -> DocumentRequest:
+    steps = _steps(ctx, paper.as_of)
     parts = [p for p in ctx.case.jurisdiction_path.split("/") if p]
     return DocumentRequest(
         workflow_id=workflow.info().workflow_id,

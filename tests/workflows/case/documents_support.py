@@ -6,14 +6,20 @@ real renderer."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import hashlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from activities.documents import DocumentIssuer, RenderDocument, issue_case_document
+from activities.documents import DocumentIssuer, RenderDocument, document_store, issue_case_document
 from activities.registry import ACTIVITIES
+from core.settings import get_settings
 from documents.render import Rendered, render_html, template_version
+from tests.workflows.case.driver import CaseDriver
+from workflows.case.document_model import IssuedDocument
+from workflows.case.model import CaseEvent
+from workflows.case.state import CaseState
 
 
 def quick_render(
@@ -46,3 +52,33 @@ def quick_render(
 def activities_with(render: RenderDocument) -> list[Callable[..., Any]]:
     """The worker's activities, the document activity hosting `render`."""
     return [a for a in ACTIVITIES if a is not issue_case_document] + [DocumentIssuer(render).issue_case_document]
+
+
+async def with_documents(case: CaseDriver, *kinds: str, each: int = 1) -> CaseState:
+    """The state once `each` documents of every one of `kinds` are issued and none is on its way (bounded
+    in real time)."""
+    for _ in range(400):
+        state = await case.state()
+        if all(len(of(state, kind)) >= each for kind in kinds) and not state.documents_in_flight:
+            return state
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"not issued {each} of each of {kinds}: {[d.kind for d in (await case.state()).documents]}")
+
+
+async def blocked(case: CaseDriver, kind: str) -> CaseEvent:
+    """The `document_blocked` event of `kind` (bounded in real time)."""
+    for _ in range(400):
+        found = [e for e in (await case.state()).events if e.kind == "document_blocked" and e.detail["kind"] == kind]
+        if found:
+            return found[-1]
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"{kind} was not blocked")
+
+
+def of(state: CaseState, kind: str) -> list[IssuedDocument]:
+    return [d for d in state.documents if d.kind == kind]
+
+
+def stored_html(doc: IssuedDocument) -> str:
+    """What the quick renderer stored for `doc`: its checked HTML."""
+    return document_store(get_settings()).get(doc.sha256).decode("utf-8")

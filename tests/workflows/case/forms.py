@@ -125,3 +125,61 @@ def decision_published(at: dt.datetime) -> dict[str, Any]:
 def closing(ground: str, execution_result: str, **extra: Any) -> dict[str, Any]:
     archive = {"source_and_filing": ["doc-1"]}
     return {"ground": ground, "execution_result": execution_result, "archive": archive, **extra}
+
+
+# ---- forms of the steps whose documents record them (test_stage_documents.py, tests/activities) ---------------
+
+REVIEW_ITEMS = (
+    "subject_and_qualification",
+    "procedure",
+    "facts_and_evidence",
+    "law_and_benchmark",
+    "within_powers",
+    "documents",
+    "crime_transfer",
+    "other",
+)
+HEADS = ["u-head1", "u-head2", "u-head3"]
+
+
+def legal_review_agreed() -> dict[str, Any]:
+    return {"checklist": {item: {"passed": True} for item in REVIEW_ITEMS}, "opinion": "事实清楚，证据合法充分，同意"}
+
+
+def statement_reviewed(at: dt.datetime) -> dict[str, Any]:
+    return {
+        "statement_received_at": iso(at),
+        "statement_summary": "摊位面积不足三平方米，请求从轻处罚",
+        "review_opinion": "经现场测量，占用面积为3.5平方米，当事人所述与事实不符",
+    }
+
+
+def discussion(at: dt.datetime, fine_yuan: str = "300") -> dict[str, Any]:
+    return {
+        "held_at": iso(at),
+        "place": "三楼会议室",
+        "presided_by": "u-head1",
+        "attendees": HEADS,
+        "recorder": "u-officer2",
+        "summary": "当事人占道经营约3.5平方米，承办机构建议罚款",
+        "opinions": [
+            {"speaker": "u-head2", "opinion": "事实清楚，同意承办机构意见"},
+            {"speaker": "u-head1", "opinion": "同意"},
+        ],
+        "decision_text": "对当事人处以罚款",
+        "penalty": {"kinds": ["罚款"], "fine_yuan": fine_yuan},
+    }
+
+
+def preservation(at: dt.datetime) -> dict[str, Any]:
+    item = {"name": "电动三轮车", "quantity": "1辆", "specification": "蓝色", "model": "金彭JP-150"}
+    return {
+        "officers": OFFICERS,
+        "reason": "当事人的经营工具可能被转移，证据可能灭失",
+        "approved_by": "u-head1",
+        "approved_at": iso(at),
+        "approval_ref": "BC-1",
+        "preserved_at": iso(at),
+        "items": [{**item, "storage_place": "望江中队暂扣物品仓库"}],
+        "party_signed": True,
+    }

@@ -52,10 +52,15 @@ from workflows.case.workflow import EnforcementCaseWorkflow
 
 def preservation(at_: dt.datetime) -> dict[str, Any]:
     return {
+        "officers": forms.OFFICERS,
+        "reason": "经营工具可能被转移，证据可能灭失",
         "approved_by": "u-head1",
+        "approved_at": forms.iso(at_),
         "approval_ref": "BC-2027-1",
         "preserved_at": forms.iso(at_),
-        "items": [{"name": "三轮车", "quantity": "1辆", "storage_place": "中队仓库"}],
+        "items": [
+            {"name": "三轮车", "quantity": "1辆", "specification": "蓝色", "model": "无", "storage_place": "中队仓库"}
+        ],
         "party_signed": True,
     }
 

@@ -39,6 +39,10 @@ async def test_a_decision_without_the_partys_address_waits_for_an_officer(start_
     await case.complete("verify_lead", OFFICER1, "established", forms.established(at))
     await case.complete("approve_filing", HEAD1, "approve", forms.FILING)
     await case.complete("investigate", OFFICER1, "report", {**forms.report("300"), "party": NO_ADDRESS})
+    report = await blocked(case, "investigation_report")  # 住建 Art. 20 para 2: the party's particulars
+    assert report["field"] == "party.address"
+    await case.complete("supply_document_data", OFFICER1, "supplied", {"values": {"party.address": ADDRESS}})
+    await issued(case, "investigation_report")  # what an officer gives one document is not another's
     notice = forms.prior_notice(at) | {"place": "示范市清河区望江路1号门前"}
     await case.complete("serve_prior_notice", OFFICER2, "served", notice)
     await waive_statement(case)
@@ -67,5 +71,5 @@ async def test_a_decision_without_the_partys_address_waits_for_an_officer(start_
     await case.complete("serve_decision", OFFICER1, "served", served)
     await issued(case, "service_receipt")
     state = await case.state()
-    assert [e.detail["kind"] for e in events(state, "document_blocked")] == ["penalty_decision"]
+    assert [e.detail["kind"] for e in events(state, "document_blocked")] == ["investigation_report", "penalty_decision"]
     assert "supply_document_data" not in {t.kind for t in state.open_tasks}

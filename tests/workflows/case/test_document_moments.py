@@ -4,29 +4,14 @@ reminder is served, then its 送达回证. The quick renderer (real templates an
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 from decimal import Decimal
 
 from rules.deadlines import compute_deadline
 from tests.workflows.case import forms
-from tests.workflows.case.driver import HEAD1, OFFICER1, OFFICER2, CaseDriver
+from tests.workflows.case.documents_support import of, with_documents
+from tests.workflows.case.driver import HEAD1, OFFICER1, OFFICER2
 from tests.workflows.case.flows import StartCase, deadline, events, filed, now, start, waive_statement
-from workflows.case.document_model import IssuedDocument
-from workflows.case.state import CaseState
-
-
-async def with_documents(case: CaseDriver, *kinds: str) -> CaseState:
-    for _ in range(400):
-        state = await case.state()
-        if set(kinds) <= {d.kind for d in state.documents} and not state.documents_in_flight:
-            return state
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"not issued: {set(kinds) - {d.kind for d in (await case.state()).documents}}")
-
-
-def of(state: CaseState, kind: str) -> list[IssuedDocument]:
-    return [d for d in state.documents if d.kind == kind]
 
 
 async def test_a_proposal_in_the_hearing_scope_comes_with_the_hearing_notice(start_case: StartCase) -> None:

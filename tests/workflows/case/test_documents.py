@@ -79,6 +79,8 @@ async def test_an_ordinary_case_issues_each_document_at_its_moment(start_case: S
     assert "serve_prior_notice" in {t.kind for t in state.open_tasks}
     notice = one(state, "prior_notice")
     assert "hearing_rights_notice" not in kinds(state)  # 300 yuan for a person: no hearing right (Art. 63)
+    report = one(state, "investigation_report")  # 案件调查终结报告, when the officers report (住建 Art. 20)
+    assert report.number is None and forms.report()["facts_found"] in stored_text(report)
 
     await case.complete("serve_prior_notice", OFFICER2, "served", forms.prior_notice(at))
     await waive_statement(case)
@@ -97,6 +99,7 @@ async def test_an_ordinary_case_issues_each_document_at_its_moment(start_case: S
         [
             "case_source_register",
             "filing_approval",
+            "investigation_report",
             "prior_notice",
             "service_receipt",
             "penalty_decision",

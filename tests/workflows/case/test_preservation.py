@@ -12,10 +12,15 @@ from tests.workflows.case.driver import HEAD1, OFFICER1, CaseDriver, case_input
 
 def preservation(at: dt.datetime) -> dict[str, Any]:
     return {
+        "officers": forms.OFFICERS,
+        "reason": "经营工具可能被转移，证据可能灭失",
         "approved_by": "u-head1",
+        "approved_at": at.isoformat(),
         "approval_ref": "BC-1",
         "preserved_at": at.isoformat(),
-        "items": [{"name": "三轮车", "quantity": "1辆", "storage_place": "中队仓库"}],
+        "items": [
+            {"name": "三轮车", "quantity": "1辆", "specification": "蓝色", "model": "无", "storage_place": "中队仓库"}
+        ],
         "party_signed": True,
     }
 

@@ -77,6 +77,8 @@ async def decide(ctx: CaseContext, major: bool) -> TaskCompletion:
     collective = None
     if major:  # collective discussion by the agency's leaders decides (处罚法 Art. 57 para 2)
         collective = await ctx.step("collective_discussion")
+        # 集体讨论记录 (处罚法 Art. 57 para 2; 住建 Art. 26 para 2)
+        documents.issue_of(ctx, "collective_discussion", documents.DISCUSSION, collective)
     decision = await ctx.step("decide", check=_decision_lawful(ctx, collective))
     ctx.decided_at = workflow.now()
     ctx.decision = {"outcome": decision.outcome, **decision.form}
@@ -89,4 +91,6 @@ async def decide(ctx: CaseContext, major: bool) -> TaskCompletion:
             documents.issue(ctx, "payment_notice", documents.DECISION, after=after)
     elif decision.outcome == "no_penalty":  # 不予行政处罚决定书 (处罚法 Arts. 33, 57 para 1 (2))
         documents.issue(ctx, "no_penalty_decision", documents.DECISION)
+    elif decision.outcome == "not_established":  # 不予行政处罚决定书, facts not established (处罚法 Art. 57 para 1 (3))
+        documents.issue(ctx, "no_penalty_decision", documents.DECISION, since=documents.STAGE_DOCUMENTS_PATCH)
     return decision

@@ -11,6 +11,7 @@ from __future__ import annotations
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
+    from workflows.case import documents
     from workflows.case.context import CaseContext
     from workflows.case.errors import refuse
     from workflows.case.model import Stage, TaskCompletion
@@ -59,6 +60,8 @@ async def investigate(ctx: CaseContext) -> TaskCompletion:
         else:
             if step.outcome == "report":
                 ctx.proposal = dict(step.form)
+                # 案件调查终结报告, one for each report (住建 Art. 20; a report sent back is reported again)
+                documents.issue_of(ctx, "investigation_report", documents.INVESTIGATION, step)
             return step
 
 
@@ -75,6 +78,8 @@ def _preservation(ctx: CaseContext, registration: TaskCompletion) -> None:
     """Evidence registered for preservation needs a decision within 7 WD (T03), or the measure
     lapses (处罚法 Art. 56; 住建 Art. 19); the investigation goes on meanwhile."""
     preserved_at = instant(registration.form.get("preserved_at"), "preserved_at")
+    # 证据先行登记保存通知书 with its 清单, handed over when the items are listed (处罚法 Art. 56; 住建 Art. 19)
+    documents.issue_of(ctx, "evidence_preservation_notice", documents.PRESERVATION, registration)
     decision = ctx.open_step("decide_preserved_evidence", clock=ClockSpec(code="T03", start=preserved_at))
     ctx.spawn(ctx.side_step(decision))
 
@@ -102,7 +107,12 @@ async def _suspension(ctx: CaseContext) -> None:
 async def legal_review(ctx: CaseContext) -> TaskCompletion:
     """Major cases: the legal reviewer answers within 10 WD of receiving the materials (T10)."""
     ctx.enter(Stage.LEGAL_REVIEW)
-    return await ctx.step("legal_review", clock=ClockSpec(code="T10", start=workflow.now()))
+    received = workflow.now()
+    review = await ctx.step("legal_review", clock=ClockSpec(code="T10", start=received))
+    # 法制审核意见书: the written opinion on the eight items (处罚法 Art. 58; 住建 Arts. 24, 25)
+    received_at = {"received_at": received.isoformat()}
+    documents.issue_of(ctx, "legal_review_opinion", documents.LEGAL_REVIEW, review, detail=received_at)
+    return review
 
 
 async def investigate_and_review(ctx: CaseContext) -> TaskCompletion:

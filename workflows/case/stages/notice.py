@@ -108,6 +108,9 @@ async def prior_notice(ctx: CaseContext) -> None:
         handled += 1
         if event.kind == "statement":
             review = await ctx.step("review_statement", check=_never_heavier(ctx))
+            # 陈述申辩笔录 and the written 复核意见 (处罚法 Art. 45; 住建 Art. 22)
+            said = {"statement_at": event.at.isoformat(), "statement_text": event.text}
+            documents.issue_of(ctx, "statement_record", documents.STATEMENT, review, detail=said)
             revised = review.form.get("revised_penalty")
             if revised:  # the reviewed penalty is the new ceiling for the decision
                 ctx.proposal["proposed_penalty"] = revised
@@ -123,7 +126,9 @@ def _more(ctx: CaseContext, seen: int) -> bool:
 async def hearing(ctx: CaseContext, requested_at: dt.datetime) -> None:
     """The hearing's time, from the request to the hearing's end, does not count toward the case
     clock (住建 Art. 29 para 2); the clock was held when the request arrived."""
-    await ctx.step("schedule_hearing", check=_hearing_notice_long_enough(ctx))
+    scheduled = await ctx.step("schedule_hearing", check=_hearing_notice_long_enough(ctx))
+    # 听证通知书: time, place and chair, at least 7 WD before the hearing (处罚法 Art. 64 (2); 住建 Art. 34)
+    documents.issue_of(ctx, "hearing_notice", documents.HEARING, scheduled)
     record = await ctx.step("record_hearing")
     ended = record.form.get("ended_at") or record.form.get("scheduled_at")
     ctx.exclude_from_case_clock("hearing", requested_at, instant(ended, "ended_at"))
