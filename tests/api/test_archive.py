@@ -19,11 +19,9 @@ import pytest
 from sqlmodel import Session, select
 
 from api.main import create_app
-from core.case_tables import CaseRecord
 from core.db import get_engine, make_engine, migrate
 from core.docstore import LocalDirStore, make_store
 from core.document_tables import CaseDocument
-from core.intake_tables import CaseIntake
 from core.models import ApiKey
 from core.seed import DEMO_INTEGRATOR_NAME, seed_demo
 from core.settings import Settings
@@ -31,11 +29,9 @@ from rules.catalogue import load_catalogue
 from rules.document_kinds import load_document_kinds
 from tests.api.conftest import INTEGRATOR, TEST_SECRET, sign_in
 from tests.conftest import temporary_schema
-from tests.core.documents_support import ISSUED_AT, issue
+from tests.core.documents_support import ISSUED_AT, VIOLATION, intake_row, issue, record_row
 from tests.documents.archive_support import page_texts, printed_toc, real_render, squash
 
-QINGHE = "990100/990102/"
-VIOLATION = "street_vending_jiaxing"
 OPENED = ISSUED_AT - dt.timedelta(days=30)
 
 
@@ -50,43 +46,19 @@ class World:
 
 
 def _add_case(session: Session, case_id: str, principal_id: str, principal_name: str, stage: str) -> None:
+    description = "流动摊贩占道经营约3.5平方米"
     session.add(
-        CaseIntake(
-            case_id=case_id,
+        intake_row(
+            case_id,
             principal_id=principal_id,
             principal_name=principal_name,
-            idempotency_key=case_id,
-            body_sha256="0" * 64,
-            violation_code=VIOLATION,
-            source="patrol",
-            district_code="990102",
-            jurisdiction_path=QINGHE,
-            lon=120.132,
-            lat=30.278,
-            cgcs2000_lon=120.132,
-            cgcs2000_lat=30.278,
-            address="示范市清河区望江路1号门前",
-            description="流动摊贩占道经营约3.5平方米",
-            party={"type": "person", "name": "张三"},
+            party="张三",
+            description=description,
             received_at=OPENED,
         )
     )
-    closed = stage == "closed"
-    session.add(
-        CaseRecord(
-            case_id=case_id,
-            violation_code=VIOLATION,
-            source="patrol",
-            jurisdiction_path=QINGHE,
-            stage=stage,
-            party_name="张三",
-            opened_at=OPENED,
-            closed_at=ISSUED_AT + dt.timedelta(days=2) if closed else None,
-            result="executed" if closed else None,
-            last_seq=1,
-            updated_at=ISSUED_AT,
-        )
-    )
+    closed_at = ISSUED_AT + dt.timedelta(days=2) if stage == "closed" else None
+    session.add(record_row(case_id, stage=stage, opened_at=OPENED, updated_at=ISSUED_AT, closed_at=closed_at))
 
 
 def _issue(url: str, store: LocalDirStore, case_id: str, kind: str, hours: int) -> CaseDocument:

@@ -12,9 +12,11 @@ from typing import Any
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+from core.case_tables import CaseRecord
 from core.docstore import DocumentStore
 from core.document_tables import CaseDocument
 from core.documents import issue_document
+from core.intake_tables import CaseIntake
 
 ISSUED_AT = dt.datetime(2026, 11, 27, 9, 30, tzinfo=dt.UTC)
 
@@ -75,3 +77,58 @@ def issue(
             now=now,
             abbreviations=abbreviations,
         )
+
+
+QINGHE = "990100/990102/"
+VIOLATION = "street_vending_jiaxing"
+
+
+def intake_row(
+    case_id: str, *, principal_id: str, principal_name: str, party: str, description: str, received_at: dt.datetime
+) -> CaseIntake:
+    """A 清河区 street-vending case as the API's intake stores it (written directly by archive tests)."""
+    return CaseIntake(
+        case_id=case_id,
+        principal_id=principal_id,
+        principal_name=principal_name,
+        idempotency_key=case_id,
+        body_sha256="0" * 64,
+        violation_code=VIOLATION,
+        source="patrol",
+        district_code="990102",
+        jurisdiction_path=QINGHE,
+        lon=120.132,
+        lat=30.278,
+        cgcs2000_lon=120.132,
+        cgcs2000_lat=30.278,
+        address="示范市清河区望江路1号门前",
+        description=description,
+        party={"type": "person", "name": party},
+        received_at=received_at,
+    )
+
+
+def record_row(
+    case_id: str,
+    *,
+    stage: str,
+    opened_at: dt.datetime,
+    updated_at: dt.datetime,
+    closed_at: dt.datetime | None,
+    filed_at: dt.datetime | None = None,
+) -> CaseRecord:
+    """Its projection row, as the case workflow writes it (closed: result `executed`)."""
+    return CaseRecord(
+        case_id=case_id,
+        violation_code=VIOLATION,
+        source="patrol",
+        jurisdiction_path=QINGHE,
+        stage=stage,
+        party_name="张三",
+        opened_at=opened_at,
+        filed_at=filed_at,
+        closed_at=closed_at,
+        result="executed" if closed_at is not None else None,
+        last_seq=1,
+        updated_at=updated_at,
+    )

@@ -14,21 +14,17 @@ from sqlmodel import Session
 from typer.testing import CliRunner
 
 from core.archive import CaseNotClosed, CaseNotFound, build_archive
-from core.case_tables import CaseRecord
 from core.docstore import DocumentCorrupt, LocalDirStore
 from core.document_tables import CaseDocument
-from core.intake_tables import CaseIntake
 from core.settings import get_settings
 from documents.formatting import cn_date
 from rules.catalogue import load_catalogue
 from rules.document_kinds import load_document_kinds
 from tests.core.conftest import SeededDb
-from tests.core.documents_support import issue
+from tests.core.documents_support import VIOLATION, intake_row, issue, record_row
 from tests.documents.archive_support import page_texts, printed_toc, real_render, squash, stamped_pages
 from workers.cli import app
 
-QINGHE = "990100/990102/"
-VIOLATION = "street_vending_jiaxing"
 OPENED = dt.datetime(2026, 11, 3, 7, 10, tzinfo=dt.UTC)
 # (kind, hours after OPENED): issued in this order; 住建 Art. 40 files them 1, 2, 2, 3, 8.
 ISSUED = (
@@ -50,41 +46,24 @@ def add_case(engine: Engine, *, stage: str, closed: bool, projected: bool = True
     case_id = f"990102-20261103-{uuid.uuid4().hex[:6].upper()}"
     with Session(engine) as session:
         session.add(
-            CaseIntake(
-                case_id=case_id,
+            intake_row(
+                case_id,
                 principal_id="officer-user-id",
                 principal_name="officer1",
-                idempotency_key=case_id,
-                body_sha256="0" * 64,
-                violation_code=VIOLATION,
-                source="patrol",
-                district_code="990102",
-                jurisdiction_path=QINGHE,
-                lon=120.132,
-                lat=30.278,
-                cgcs2000_lon=120.132,
-                cgcs2000_lat=30.278,
-                address="示范市清河区望江路1号门前",
+                party="李四",
                 description="流动摊贩占道经营",
-                party={"type": "person", "name": "李四"},
                 received_at=OPENED,
             )
         )
         if projected:
             session.add(
-                CaseRecord(
-                    case_id=case_id,
-                    violation_code=VIOLATION,
-                    source="patrol",
-                    jurisdiction_path=QINGHE,
+                record_row(
+                    case_id,
                     stage=stage,
-                    party_name="张三",
                     opened_at=OPENED,
+                    updated_at=OPENED,
                     filed_at=OPENED + dt.timedelta(days=3),
                     closed_at=OPENED + dt.timedelta(days=40) if closed else None,
-                    result="executed" if closed else None,
-                    last_seq=1,
-                    updated_at=OPENED,
                 )
             )
         session.commit()
