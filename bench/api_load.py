@@ -156,14 +156,12 @@ class GatewayBackend:
     async def open_case(self) -> list[Task]:
         from core.settings import get_settings
         from tests.workflows.case.driver import case_input
-        from workflows.case.workflow import EnforcementCaseWorkflow
 
         # documents on their queue, as the API's intake starts cases (the worker renders them there)
         queue = get_settings().documents_task_queue or None
         case = case_input(dt.datetime.now(dt.UTC), violation_code="street_vending_jiaxing", documents_task_queue=queue)
-        await self._client.start_workflow(EnforcementCaseWorkflow.run, case, id=case.case_id, task_queue=QUEUE)
-        state = await self._gateway.state(case.case_id, wait_for_start=True)
-        return [Task(t.task_id, t.kind, 0) for t in state.open_tasks if t.kind in ACTOR_OF_KIND]
+        progress = await self._gateway.open_case(case, QUEUE)  # as the API's intake starts a case
+        return [Task(t.task_id, t.kind, 0) for t in progress.open_tasks if t.kind in ACTOR_OF_KIND]
 
     async def complete(self, task: Task) -> tuple[float, float, list[Task]]:
         from core.case_gateway import case_id_of
@@ -621,10 +619,12 @@ async def _burst(one: Callable[[], Awaitable[None]]) -> tuple[float, list[float]
     return time.perf_counter() - begin, latencies, errors
 
 
-async def _bare_start(client: Client) -> None:
-    """A bare workflow start and the first query it answers: the Temporal calls the intake makes."""
-    from core.case_gateway import START_ATTEMPTS, START_POLL_SECONDS
+START_ATTEMPTS, START_POLL_SECONDS = 100, 0.05
 
+
+async def _bare_start(client: Client) -> None:
+    """A bare workflow start and the first query it answers (the intake's calls until it moved to
+    Update-with-start): polled every START_POLL_SECONDS while the first workflow task has not run."""
     handle = await client.start_workflow(BareUpdatesWorkflow.run, 1, id=f"bare-{uuid.uuid4()}", task_queue=QUEUE)
     for _ in range(START_ATTEMPTS):
         try:

@@ -7,7 +7,6 @@ any validator can run (a closed case: 409 CaseClosed) and one to an unknown id t
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, TypeVar
 
 from temporalio.client import (
@@ -15,7 +14,6 @@ from temporalio.client import (
     WithStartWorkflowOperation,
     WorkflowExecutionStatus,
     WorkflowHandle,
-    WorkflowQueryFailedError,
     WorkflowUpdateFailedError,
 )
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -40,8 +38,6 @@ from workflows.case.workflow import EnforcementCaseWorkflow
 
 P = TypeVar("P")
 R = TypeVar("R")
-START_ATTEMPTS = 100
-START_POLL_SECONDS = 0.05
 
 
 def case_id_of(task_id: str) -> str:
@@ -115,26 +111,13 @@ class CaseGateway:
         except (WorkflowUpdateFailedError, RPCError) as exc:
             raise await self._refusal(case_id, exc) from exc
 
-    async def state(self, case_id: str, *, wait_for_start: bool = False) -> CaseState:
+    async def state(self, case_id: str) -> CaseState:
         """The case as its workflow sees it now (closed cases too, within the namespace's retention).
-
-        A workflow answers queries only once its first workflow task has run; `wait_for_start`
-        retries, briefly, while it has not (right after `start_workflow`)."""
-        attempts = START_ATTEMPTS if wait_for_start else 1
-        for attempt in range(attempts):
-            try:
-                return await self.handle(case_id).query(EnforcementCaseWorkflow.state)
-            except RPCError as exc:
-                if attempt + 1 < attempts and exc.status == RPCStatusCode.FAILED_PRECONDITION:
-                    await asyncio.sleep(START_POLL_SECONDS)
-                    continue
-                raise await self._refusal(case_id, exc) from exc
-            except WorkflowQueryFailedError:
-                if attempt + 1 < attempts:
-                    await asyncio.sleep(START_POLL_SECONDS)
-                    continue
-                raise
-        raise AssertionError("unreachable")
+        Right after a start, use `open_case`'s answer instead: a query waits for the first workflow task."""
+        try:
+            return await self.handle(case_id).query(EnforcementCaseWorkflow.state)
+        except RPCError as exc:
+            raise await self._refusal(case_id, exc) from exc
 
     async def _refusal(self, case_id: str, exc: WorkflowUpdateFailedError | RPCError) -> Exception:
         """The CaseRefused that `exc` means, or `exc` itself when it is not a refusal (a server fault)."""
