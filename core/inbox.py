@@ -41,6 +41,16 @@ def capped_count(
     return (bound, False) if counted > bound else (int(counted), True)
 
 
+def page_total(
+    session: Session, stmt: sa.Select[Any] | SelectOfScalar[Any], *, shown: int, limit: int, offset: int
+) -> tuple[int, bool]:
+    """The total of a page that showed ``shown`` rows: exact without a query when a first page is not
+    full, else ``capped_count``."""
+    if offset == 0 and shown < limit:
+        return shown, True
+    return capped_count(session, stmt, limit=limit, offset=offset)
+
+
 def inbox_statement(
     *,
     jurisdiction_path: str,

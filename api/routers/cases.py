@@ -19,7 +19,7 @@ from api.views import MAX_OFFSET, CaseOut, DeadlineOut, Page, TaskOut, case_out,
 from core.case_gateway import CaseRefused
 from core.case_tables import CaseDeadline, CaseRecord, CaseTask
 from core.documents import case_documents
-from core.inbox import capped_count
+from core.inbox import page_total
 from core.intake_tables import CaseIntake
 from core.jurisdiction import in_subtree
 from core.models import Jurisdiction, Role
@@ -82,10 +82,7 @@ def _list(
         stmt = stmt.where(in_subtree(col(CaseRecord.jurisdiction_path), place.path))
     newest_first = (col(CaseRecord.opened_at).desc(), col(CaseRecord.case_id))
     rows = list(session.exec(stmt.order_by(*newest_first).limit(limit).offset(offset)).all())
-    if offset == 0 and len(rows) < limit:
-        return rows, len(rows), True
-    total, exact = capped_count(session, stmt, limit=limit, offset=offset)
-    return rows, total, exact
+    return rows, *page_total(session, stmt, shown=len(rows), limit=limit, offset=offset)
 
 
 @router.get("/cases", summary="Cases visible to the caller, newest first", responses=problem_responses(401, 422))

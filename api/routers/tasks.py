@@ -26,7 +26,7 @@ from api.routers.cases import visible_case_path
 from api.views import MAX_OFFSET, Page, TaskOut, task_out
 from core.case_gateway import CaseGateway, CaseRefused, case_id_of
 from core.case_tables import CaseTask, CaseTaskRole
-from core.inbox import capped_count
+from core.inbox import page_total
 from core.jurisdiction import in_subtree
 from core.models import Role
 from workflows.case.model import ClaimRequest, TaskCompletion
@@ -83,10 +83,7 @@ def _page(
     if open_only:
         page = page.options(defer(CaseTask.form_schema, raiseload=True))  # type: ignore[arg-type]
     rows = list(session.exec(page).all())
-    if offset == 0 and len(rows) < limit:
-        return rows, len(rows), True
-    total, exact = capped_count(session, stmt, limit=limit, offset=offset)
-    return rows, total, exact
+    return rows, *page_total(session, stmt, shown=len(rows), limit=limit, offset=offset)
 
 
 @router.get("", summary="The inbox: tasks the caller may act on", responses=problem_responses(401, 422))
