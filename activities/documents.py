@@ -36,6 +36,7 @@ from core.settings import Settings, get_settings
 from documents.errors import InvalidDocumentField, MissingDocumentField
 from documents.fields import check_context
 from documents.render import Rendered, render_document
+from ledger.service import get_ledger
 from rules.document_kinds import load_document_kinds
 from rules.errors import RuleError
 from workflows.case.document_model import (
@@ -176,6 +177,7 @@ class DocumentIssuer:
                 render=render,
                 now=request.issued_at,
                 abbreviations=settings.document_abbreviations,
+                ledger=get_ledger(settings),
             )
         return issued(row, request.step)
 

@@ -22,7 +22,20 @@ from temporalio.api.workflowservice.v1 import DescribeNamespaceRequest
 from api.deps import temporal_client
 from api.metrics import install_metrics
 from api.problems import install_problem_handlers
-from api.routers import audit, auth, cases, deadlines, documents, events, intake, open311, reference, tasks
+from api.routers import (
+    audit,
+    auth,
+    cases,
+    deadlines,
+    documents,
+    events,
+    evidence,
+    intake,
+    ledger,
+    open311,
+    reference,
+    tasks,
+)
 from core import db
 from core.settings import Settings, get_settings
 from rules.startup import load_rules
@@ -39,6 +52,8 @@ ROUTERS: list[APIRouter] = [
     reference.router,
     deadlines.router,
     documents.router,
+    evidence.router,
+    ledger.router,
 ]
 
 HEALTH_CHECK_TIMEOUT_SECONDS = 5.0

@@ -22,6 +22,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from temporalio.workflow import UpdateMethodMultiParam
 
 from workflows.case.errors import REFUSALS
+from workflows.case.events import EvidenceRecorded
 from workflows.case.extensions import ExtensionRequest
 from workflows.case.model import (
     CaseInput,
@@ -62,6 +63,14 @@ class CaseRefused(Exception):
 class CaseGateway:
     def __init__(self, client: Client) -> None:
         self._client = client
+
+    @property
+    def client(self) -> Client:
+        return self._client
+
+    async def evidence_recorded(self, case_id: str, evidence: EvidenceRecorded) -> None:
+        """Tell the case that evidence entered it (a signal: the case answers nothing and waits for nothing)."""
+        await self.handle(case_id).signal(EnforcementCaseWorkflow.evidence_recorded, evidence)
 
     def handle(self, case_id: str) -> WorkflowHandle[EnforcementCaseWorkflow, Any]:
         return self._client.get_workflow_handle_for(EnforcementCaseWorkflow.run, case_id)

@@ -9,11 +9,16 @@ Two back ends, chosen by ``Settings.document_store``:
 - ``LocalDirStore`` (the embedded default): ``var/documents/ab/cd/<sha256>``, written to a temporary
   file in the same folder, fsynced, renamed into place (atomic), the folder fsynced; read-only files.
 - ``S3Store``: any S3-compatible service (AWS, MinIO, Ceph…) through boto3; key ``<prefix><sha256>``.
+
+``put_file`` stores a staged file (an evidence upload, up to hundreds of MiB) whose SHA-256 the caller
+computed while receiving it, without reading it into memory and without hashing it again: the caller
+vouches that the address is the hash, and ``get``/``stream`` still verify it on every read.
 """
 
 from __future__ import annotations
 
 import base64
+import errno
 import hashlib
 import importlib
 import os
@@ -71,6 +76,15 @@ class DocumentStore(Protocol):
         """Store ``data``; return its SHA-256 (hex). Idempotent; atomic (all of it or nothing)."""
         ...
 
+    def put_file(self, path: Path, sha256: str) -> str:
+        """Store the file at ``path``, whose SHA-256 is ``sha256``; return ``sha256``. Idempotent; atomic.
+
+        The caller guarantees the digest (it hashed the bytes as they arrived); the store does not re-read
+        the file to check it. On success the file at ``path`` is gone (moved into the store or deleted);
+        on failure it is left for the caller to discard.
+        """
+        ...
+
     def get(self, sha256: str) -> bytes:
         """The bytes at ``sha256``, verified; `DocumentMissing` / `DocumentCorrupt` otherwise."""
         ...
@@ -118,6 +132,48 @@ class LocalDirStore:
         _fsync_dir(target.parent)
         return sha256
 
+    def put_file(self, path: Path, sha256: str) -> str:
+        target = self.path(sha256)
+        source = Path(path)
+        if target.is_file() and self._intact(target, sha256):
+            source.unlink()
+            return sha256
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _fsync_file(source)  # a no-op when the caller already made it durable
+        os.chmod(source, 0o444)  # documents are never edited in place
+        try:
+            os.replace(source, target)  # atomic, and no byte is copied: the staging folder shares the file system
+        except OSError as exc:
+            if exc.errno != errno.EXDEV:
+                raise
+            self._copy_in(source, target, sha256)
+        _fsync_dir(target.parent)
+        return sha256
+
+    @staticmethod
+    def _copy_in(source: Path, target: Path, sha256: str) -> None:
+        """Another file system: a streamed copy into a temporary file beside ``target``, renamed into place.
+
+        The copy reads every byte anyway, so it checks the digest on the way (at no extra I/O).
+        """
+        fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-", suffix=".part")
+        try:
+            digest = hashlib.sha256()
+            with os.fdopen(fd, "wb") as handle, source.open("rb") as original:
+                while chunk := original.read(CHUNK_SIZE):
+                    digest.update(chunk)
+                    handle.write(chunk)
+                handle.flush()
+                os.fsync(handle.fileno())
+            if digest.hexdigest() != sha256:
+                raise ValueError(f"{source} hashes to {digest.hexdigest()}, not to the address {sha256}")
+            os.chmod(temp, 0o444)
+            os.replace(temp, target)
+        except BaseException:
+            Path(temp).unlink(missing_ok=True)
+            raise
+        source.unlink()
+
     def get(self, sha256: str) -> bytes:
         target = self.path(sha256)
         try:
@@ -150,6 +206,14 @@ class LocalDirStore:
             while chunk := handle.read(CHUNK_SIZE):
                 digest.update(chunk)
         return digest.hexdigest() == sha256
+
+
+def _fsync_file(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _fsync_dir(folder: Path) -> None:
@@ -218,6 +282,27 @@ class S3Store:
             ContentType="application/octet-stream",
             Metadata={"sha256": sha256},
         )
+        return sha256
+
+    def put_file(self, path: Path, sha256: str) -> str:
+        source = Path(path)
+        check_digest(sha256)
+        md5 = hashlib.md5(usedforsecurity=False)
+        with source.open("rb") as handle:  # one streamed pass for Content-MD5; the digest is the caller's
+            while chunk := handle.read(CHUNK_SIZE):
+                md5.update(chunk)
+        if self._etag(sha256) != md5.hexdigest():  # as in put: an intact object is not sent again
+            with source.open("rb") as body:
+                self.client.put_object(  # from the open file: boto3 streams it; a single PUT is atomic
+                    Bucket=self.bucket,
+                    Key=self.key(sha256),
+                    Body=body,
+                    ContentLength=source.stat().st_size,
+                    ContentMD5=base64.b64encode(md5.digest()).decode("ascii"),
+                    ContentType="application/octet-stream",
+                    Metadata={"sha256": sha256},
+                )
+        source.unlink()
         return sha256
 
     def _body(self, sha256: str) -> Any:

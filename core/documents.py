@@ -42,6 +42,7 @@ from core.numbering import (
     new_verify_code,
     next_number,
 )
+from ledger.service import Ledger, document_entry
 
 VERIFY_PATH = "/api/v1/documents/verify/"
 PDF = "application/pdf"
@@ -103,12 +104,14 @@ def issue_document(
     now: dt.datetime,
     abbreviations: Mapping[str, str] | None = None,
     media_type: str = PDF,
+    ledger: Ledger | None = None,
 ) -> CaseDocument:
     """The document issued under ``issue_key``: the existing one, or a new one (see the module doc).
 
     ``type_code`` None issues an unnumbered form. The session should have nothing pending: this
     function owns its transactions (it commits or rolls back). The returned row is detached from the
-    session, fully loaded.
+    session, fully loaded. With a ``ledger``, the document's hash becomes a leaf of the log in the same
+    transaction (区块链存证: what the QR code's verification shows was recorded when it was issued).
     """
     if now.tzinfo is None:
         raise ValueError("now must be timezone-aware")
@@ -159,6 +162,8 @@ def issue_document(
             if winner is None:  # pragma: no cover - the conflict means a committed row holds the key
                 raise RuntimeError(f"issue key {issue_key!r} conflicted but no document holds it")
             return _loaded(session, winner.doc_id)
+        if ledger is not None:
+            ledger.record(session, [document_entry(row.doc_id, sha256, len(pdf), case_id, now)])
         session.commit()
     except BaseException:
         session.rollback()

@@ -107,6 +107,47 @@ class Settings(BaseSettings):
         default="", description="public base URL printed in documents' QR codes; empty means http://api_host:api_port"
     )
 
+    # --- evidence and the ledger (ledger/, core.evidence) ---
+    evidence_max_bytes: int = Field(default=512 * 1024 * 1024, ge=1, description="largest evidence upload")
+    evidence_media_types: list[str] = Field(
+        default_factory=lambda: [
+            "image/jpeg",
+            "image/png",
+            "image/heic",
+            "image/webp",
+            "video/mp4",
+            "video/quicktime",
+            "audio/mpeg",
+            "audio/mp4",
+            "audio/wav",
+            "audio/amr",
+            "application/pdf",
+            "application/json",
+            "text/plain",
+            "text/csv",
+        ],
+        description="media types accepted as evidence (JSON list in the env)",
+    )
+    ledger_log_id: str = Field(default="zhifa-evidence", description="the log's name, signed into every tree head")
+    ledger_signing_key: SecretStr = Field(
+        default=SecretStr(""),
+        description="Ed25519 private key, PEM (PKCS#8); empty: var/ledger-key.pem, generated on first start",
+    )
+    ledger_anchor_backend: Literal["embedded", "fabric"] = Field(
+        default="embedded", description="where signed tree heads are anchored"
+    )
+    ledger_anchor_every_seconds: int = Field(default=300, ge=1, description="anchor at least this often")
+    ledger_anchor_every_leaves: int = Field(default=10_000, ge=1, description="…or as soon as this many leaves wait")
+    ledger_fabric_peer_endpoint: str = Field(default="", description="host:port of a peer's Gateway service")
+    ledger_fabric_peer_host_alias: str = Field(default="", description="TLS server name, when not the endpoint's host")
+    ledger_fabric_tls_root_cert: Path | None = Field(default=None, description="PEM CA of the peer; empty: no TLS")
+    ledger_fabric_msp_id: str = ""
+    ledger_fabric_cert: Path | None = Field(default=None, description="the client identity's X.509 certificate, PEM")
+    ledger_fabric_key: Path | None = Field(default=None, description="its ECDSA P-256 private key, PEM")
+    ledger_fabric_channel: str = "zhifa"
+    ledger_fabric_chaincode: str = "evidence-anchor"
+    ledger_fabric_timeout_seconds: float = Field(default=30.0, gt=0, description="per gRPC call")
+
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'zhifa.db'}"

@@ -81,6 +81,7 @@ EVENT_NAMES = {
     "litigation_filed": "当事人提起行政诉讼",
     "litigation_ended": "行政诉讼终结",
     "calendar_updated": "法定节假日安排更新",
+    "evidence_recorded": "证据登记（哈希上链存证）",
     "case_closed": "结案",
 }
 

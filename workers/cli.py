@@ -10,6 +10,7 @@ from workers import archive_cmd, deadline_cmd
 from workers.db_cmd import db_app
 from workers.devstack import dev
 from workers.history_cmd import audit_app, history_app
+from workers.ledger_cmd import ledger_app, verify
 from workers.worker import worker
 
 app = typer.Typer(help="zhifa — 城市管理综合执法监管平台", no_args_is_help=True)
@@ -21,6 +22,8 @@ app.command("worker")(worker)
 app.add_typer(db_app, name="db")
 app.add_typer(history_app, name="history")
 app.add_typer(audit_app, name="audit")
+app.command("verify")(verify)
+app.add_typer(ledger_app, name="ledger")
 
 
 def main() -> None:

@@ -18,12 +18,15 @@ from typing import Annotated, Any
 
 import typer
 from temporalio.client import Client
+from temporalio.service import RPCError
 from temporalio.worker import Worker
 
+from core.ledger_schedule import ensure_anchor_schedule
 from core.settings import Settings, get_settings
 from core.temporal import connect as temporal_connect
 from rules.errors import RuleDataError
 from rules.startup import load_rules
+from workflows.ledger_anchor import LedgerAnchorWorkflow
 from workflows.sandbox import WORKFLOW_RUNNER
 
 log = logging.getLogger("zhifa.worker")
@@ -99,6 +102,11 @@ async def serve(
         client = await connect(settings)
         if stop.is_set():
             return
+        if LedgerAnchorWorkflow in workflows:  # the worker that anchors keeps the anchoring schedule
+            try:
+                await ensure_anchor_schedule(client, settings)
+            except RPCError as exc:  # cases must run even so; anchoring waits for an operator
+                log.error("cannot create or update the ledger anchoring schedule: %s", exc)
         pool_size = settings.worker_max_concurrent_activities
         executor = ThreadPoolExecutor(pool_size, "activity") if needs_thread_pool(activities) else None
         renderers = _document_worker(client, settings, activities)

@@ -2,5 +2,6 @@
 
 from workflows.case.workflow import EnforcementCaseWorkflow
 from workflows.deadline_watch import DeadlineWatchWorkflow
+from workflows.ledger_anchor import LedgerAnchorWorkflow
 
-WORKFLOWS: list[type] = [EnforcementCaseWorkflow, DeadlineWatchWorkflow]
+WORKFLOWS: list[type] = [EnforcementCaseWorkflow, DeadlineWatchWorkflow, LedgerAnchorWorkflow]

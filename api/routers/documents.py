@@ -17,7 +17,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import logging
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import quote
 
 from fastapi import APIRouter, Header, Query, Request, Response
@@ -28,6 +28,7 @@ from starlette.concurrency import run_in_threadpool
 from api.auth import Principal
 from api.deps import PrincipalDep, SessionDep, SettingsDep, release
 from api.problems import ProblemError, problem_responses
+from api.receipts import Receipt, receipt_model
 from api.routers.cases import visible_case_path
 from core.archive import ArchiveInputs, ArchiveRefused, CaseNotClosed, CaseNotFound, archive_inputs, bind
 from core.docstore import DocumentStore, DocumentStoreError, make_store
@@ -36,6 +37,7 @@ from core.documents import case_documents, find_by_verify_code, verify_url
 from core.numbering import BEIJING, display_verify_code, normalize_verify_code
 from core.settings import Settings
 from documents.errors import DocumentError
+from ledger.service import get_ledger
 
 log = logging.getLogger("zhifa.api")
 
@@ -71,7 +73,9 @@ class DocumentList(BaseModel):
 
 
 class DocumentVerification(BaseModel):
-    """What the public verification answers: enough to tell a genuine document, nothing more."""
+    """What the public verification answers: enough to tell a genuine document, nothing more — and the
+    ledger receipt that proves these bytes were recorded when it was issued (check it offline with
+    `zhifa verify`)."""
 
     valid: bool = Field(default=True, description="a document with this code was issued by the platform")
     kind: str
@@ -82,6 +86,9 @@ class DocumentVerification(BaseModel):
     sha256: str = Field(description="SHA-256 of the issued file: compare with the file you hold")
     size: int
     media_type: str
+    receipt: Receipt | None = Field(
+        default=None, description="the ledger receipt of these bytes (zhifa-receipt/1); null if not yet recorded"
+    )
 
 
 def document_out(row: CaseDocument, settings: Settings) -> DocumentOut:
@@ -143,11 +150,14 @@ def _visible_document(session: Session, principal: Principal, doc_id: str) -> Ca
     summary="Verify a document by the code printed with its QR code (public: no credentials)",
     responses=problem_responses(404),
 )
-async def verify_document(code: str, session: SessionDep, response: Response) -> DocumentVerification:
+async def verify_document(
+    code: str, session: SessionDep, settings: SettingsDep, response: Response
+) -> DocumentVerification:
     canonical = normalize_verify_code(code)
     row = await run_in_threadpool(find_by_verify_code, session, canonical) if canonical else None
     if row is None:
         raise _not_found(f"document with verification code {code!r}", None)
+    receipt = await run_in_threadpool(_document_receipt, session, settings, row)
     response.headers["Cache-Control"] = "no-store"
     return DocumentVerification(
         kind=row.kind,
@@ -158,7 +168,20 @@ async def verify_document(code: str, session: SessionDep, response: Response) ->
         sha256=row.sha256,
         size=row.size,
         media_type=row.media_type,
+        receipt=receipt_model(receipt) if receipt else None,
     )
+
+
+def _document_receipt(session: Session, settings: Settings, row: CaseDocument) -> dict[str, Any] | None:
+    """The ledger receipt of an issued document (一码验真): None for one issued before the ledger held
+    documents, until the anchoring run records it."""
+    ledger = get_ledger(settings)
+    leaf = ledger.store.leaf_by_key(session, f"document/{row.doc_id}")
+    if leaf is None:
+        return None
+    receipt = ledger.receipt(session, leaf)
+    session.commit()  # a tree head signed for this receipt is kept
+    return receipt
 
 
 @router.get(

@@ -8,10 +8,7 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-import core.case_tables
-import core.document_tables
-import core.intake_tables
-import core.models  # noqa: F401  (registers the tables on SQLModel.metadata for autogenerate)
+import ledger.tables  # noqa: F401  (registers the tables on SQLModel.metadata for autogenerate)
 from core.db import make_engine
 
 config = context.config

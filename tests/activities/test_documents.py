@@ -35,6 +35,7 @@ def issuing_db(pg_schema_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPat
     seed_jurisdictions(get_engine(pg_schema_url))
     monkeypatch.setenv("ZHIFA_DATABASE_URL", pg_schema_url)
     monkeypatch.setenv("ZHIFA_DOCUMENT_DIR", str(tmp_path / "documents"))
+    monkeypatch.setenv("ZHIFA_VAR_DIR", str(tmp_path / "var"))  # the ledger key of this test alone
     get_settings.cache_clear()
     load_rules()
     try:

@@ -89,6 +89,7 @@ async def live(
     with pytest.MonkeyPatch.context() as patch, ThreadPoolExecutor(4) as executor, ThreadPoolExecutor(1) as render:
         patch.setenv("ZHIFA_DATABASE_URL", seeded_url)  # the projection activity's database
         patch.setenv("ZHIFA_DOCUMENT_DIR", str(settings.effective_document_dir))  # the document activity's store
+        patch.setenv("ZHIFA_VAR_DIR", str(settings.var_dir))  # one ledger key for the API and the worker
         get_settings.cache_clear()
         async with (
             Worker(

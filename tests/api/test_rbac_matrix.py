@@ -8,6 +8,7 @@ fresh case per allowed principal, so one row never changes what the next one see
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -58,6 +59,7 @@ READS: dict[str, tuple[str, dict[str, int]]] = {
     "task list": ("/api/v1/tasks", {"nobody": 401}),
     "task detail": ("/api/v1/tasks/{task_id}", {"officer3": 404, "integrator": 404, "nobody": 401}),
     "timeline": ("/api/v1/cases/{case_id}/timeline", {"officer3": 404, "integrator": 404, "nobody": 401}),
+    "evidence list": ("/api/v1/cases/{case_id}/evidence", {"officer3": 404, "integrator": 404, "nobody": 401}),
     "history": (
         "/api/v1/cases/{case_id}/history",
         # the role is checked first: without it, every case id is 403 (nothing about existence leaks)
@@ -121,3 +123,28 @@ async def test_who_completes_claims_and_records_on_a_qinghe_task(live: httpx.Asy
     assert claim == {who: {**outside, **not_a_candidate}.get(who, 200) for who in PRINCIPALS}
     no_recording = {"reviewer1": 403, "auditor1": 403}
     assert record == {who: {**outside, **no_recording}.get(who, 409) for who in PRINCIPALS}
+
+
+async def test_who_adds_evidence_to_a_qinghe_case_and_the_case_hears_of_it(
+    live: httpx.AsyncClient, case_a: dict[str, Any]
+) -> None:
+    got = {}
+    for who in PRINCIPALS:
+        photo = b"\xff\xd8\xff\xe0" + f"evidence of {who}".encode()  # other bytes each: never the same evidence
+        response = await live.post(
+            f"/api/v1/cases/{case_a['case_id']}/evidence",
+            files={"file": (f"{who}.jpg", photo, "image/jpeg")},
+            data={"metadata": '{"kind": "photo"}'},
+            headers=await headers_of(live, who),
+        )
+        got[who] = response.status_code
+    refused = {"officer3": 404, "integrator": 404, "reviewer1": 403, "auditor1": 403, "admin1": 403, "nobody": 401}
+    assert got == {who: refused.get(who, 201) for who in PRINCIPALS}
+    head = await sign_in(live, "head1")
+    for _ in range(100):  # the workflow records each upload in the case's history (and so its timeline)
+        steps = (await live.get(f"/api/v1/cases/{case_a['case_id']}/timeline", headers=head)).json()["steps"]
+        recorded = [step["actor"]["username"] for step in steps if step["kind"] == "evidence_recorded"]
+        if len(recorded) == 5:
+            break
+        await asyncio.sleep(0.1)
+    assert sorted(recorded) == ["cityhead1", "head1", "leader1", "officer1", "officer2"]

@@ -17,6 +17,7 @@ from core.docstore import DocumentStore
 from core.document_tables import CaseDocument
 from core.documents import issue_document
 from core.intake_tables import CaseIntake
+from ledger.service import Ledger
 
 ISSUED_AT = dt.datetime(2026, 11, 27, 9, 30, tzinfo=dt.UTC)
 
@@ -61,6 +62,7 @@ def issue(
     title: str = "行政处罚决定书",
     now: dt.datetime = ISSUED_AT,
     abbreviations: dict[str, str] | None = None,
+    ledger: Ledger | None = None,
 ) -> CaseDocument:
     """One issuance on a session of its own (as one activity attempt would)."""
     with Session(engine) as session:
@@ -76,6 +78,7 @@ def issue(
             render=render if render is not None else FakeRenderer(),
             now=now,
             abbreviations=abbreviations,
+            ledger=ledger,
         )
 
 

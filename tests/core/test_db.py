@@ -12,7 +12,9 @@ from sqlalchemy.exc import IntegrityError, StatementError
 from sqlmodel import Session, SQLModel, select
 
 import core.document_tables
-import core.intake_tables  # noqa: F401  (its table is part of the metadata compared with the migrations)
+import core.evidence_tables
+import core.intake_tables  # noqa: F401
+import ledger.tables  # noqa: F401
 from core.db import (
     current_revision,
     dispose_engines,
@@ -39,6 +41,12 @@ APP_TABLES = {
     "case_intake",
     "case_document",
     "document_sequence",
+    "evidence",
+    "evidence_custody",
+    "ledger_leaf",
+    "ledger_node",
+    "ledger_tree_head",
+    "ledger_anchor",
 }
 SQUARE = {"type": "Polygon", "coordinates": [[[120.0, 30.0], [120.1, 30.0], [120.1, 30.1], [120.0, 30.0]]]}
 

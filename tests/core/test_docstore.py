@@ -7,11 +7,13 @@ not a real S3 or MinIO: no such service is reachable from the test machines.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import socket
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -206,3 +208,133 @@ def test_s3_store_satisfies_the_protocol(s3: S3Store) -> None:
 def test_s3_store_needs_a_bucket(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="bucket"):
         make_store(Settings(var_dir=tmp_path, document_store="s3", document_s3_endpoint_url="http://127.0.0.1:1"))
+
+
+# --- put_file: staged uploads, moved in without being read into memory -----------------------------------------
+
+VIDEO = b"\x00\x00\x00\x18ftypisom" + os.urandom(300_000)
+VIDEO_SHA = hashlib.sha256(VIDEO).hexdigest()
+
+
+def _staged(folder: Path, data: bytes = VIDEO) -> Path:
+    """A staged upload as core/uploads.py leaves it: a temporary file in a staging folder."""
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f".upload-{os.urandom(4).hex()}.part"
+    path.write_bytes(data)
+    return path
+
+
+def test_local_put_file_moves_the_staged_file_into_place(local: LocalDirStore) -> None:
+    staged = _staged(local.root / ".staging")
+    inode = staged.stat().st_ino
+    assert local.put_file(staged, VIDEO_SHA) == VIDEO_SHA
+    assert not staged.exists()
+    path = local.path(VIDEO_SHA)
+    assert path.stat().st_ino == inode  # renamed, not copied
+    assert path.stat().st_mode & 0o222 == 0  # read-only: never edited in place
+    assert local.exists(VIDEO_SHA) and local.get(VIDEO_SHA) == VIDEO
+    assert b"".join(local.stream(VIDEO_SHA)) == VIDEO
+
+
+def test_local_put_file_twice_keeps_the_stored_file_and_drops_the_staged_one(local: LocalDirStore) -> None:
+    store: DocumentStore = local
+    assert store.put_file(_staged(local.root / ".staging"), VIDEO_SHA) == VIDEO_SHA
+    before = local.path(VIDEO_SHA).stat()
+    again = _staged(local.root / ".staging")
+    assert store.put_file(again, VIDEO_SHA) == VIDEO_SHA
+    assert not again.exists()
+    after = local.path(VIDEO_SHA).stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    files = [p for p in local.root.rglob("*") if p.is_file()]
+    assert files == [local.path(VIDEO_SHA)]
+
+
+def test_local_put_file_replaces_a_corrupt_document(local: LocalDirStore) -> None:
+    local.put_file(_staged(local.root / ".staging"), VIDEO_SHA)
+    path = local.path(VIDEO_SHA)
+    path.chmod(0o644)
+    path.write_bytes(b"tampered")
+    assert local.put_file(_staged(local.root / ".staging"), VIDEO_SHA) == VIDEO_SHA
+    assert local.get(VIDEO_SHA) == VIDEO
+
+
+def _cross_device(monkeypatch: pytest.MonkeyPatch, staged: Path) -> None:
+    """os.replace of ``staged`` fails as it does when the staging folder is on another file system."""
+    real_replace = os.replace
+
+    def replace(src: str | os.PathLike[str], dst: str | os.PathLike[str]) -> None:
+        if Path(src) == staged:
+            raise OSError(errno.EXDEV, "Invalid cross-device link")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", replace)
+
+
+def test_local_put_file_copies_across_file_systems(
+    local: LocalDirStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    staged = _staged(tmp_path / "elsewhere")
+    _cross_device(monkeypatch, staged)
+    assert local.put_file(staged, VIDEO_SHA) == VIDEO_SHA
+    assert not staged.exists()
+    assert local.path(VIDEO_SHA).stat().st_mode & 0o222 == 0
+    assert local.get(VIDEO_SHA) == VIDEO
+    assert [p.name for p in local.root.rglob("*") if p.is_file()] == [VIDEO_SHA]  # no temporary file left
+
+
+def test_local_put_file_copy_refuses_bytes_that_are_not_the_address(
+    local: LocalDirStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    staged = _staged(tmp_path / "elsewhere", VIDEO + b"x")
+    _cross_device(monkeypatch, staged)
+    with pytest.raises(ValueError, match="not to the address"):
+        local.put_file(staged, VIDEO_SHA)
+    assert staged.exists()  # left for the caller to discard
+    assert not local.exists(VIDEO_SHA)
+    assert [p for p in local.root.rglob("*") if p.is_file()] == []
+
+
+def test_local_put_file_refuses_anything_but_a_digest(local: LocalDirStore, tmp_path: Path) -> None:
+    staged = _staged(tmp_path / "staging")
+    with pytest.raises(ValueError, match="SHA-256"):
+        local.put_file(staged, "../../etc/passwd")
+    assert staged.exists()
+
+
+class _CountingClient:
+    """The moto client, counting uploads."""
+
+    def __init__(self, client: Any) -> None:
+        self.client = client
+        self.puts = 0
+
+    def put_object(self, **kwargs: Any) -> dict[str, Any]:
+        self.puts += 1
+        assert hasattr(kwargs["Body"], "read")  # an open file, streamed, not bytes in memory
+        result: dict[str, Any] = self.client.put_object(**kwargs)
+        return result
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.client, name)
+
+
+def test_s3_put_file_round_trips_and_skips_an_intact_object(s3: S3Store, tmp_path: Path) -> None:
+    counting = _CountingClient(s3.client)
+    s3.client = counting
+    store: DocumentStore = s3
+    staged = _staged(tmp_path / "staging")
+    assert store.put_file(staged, VIDEO_SHA) == VIDEO_SHA
+    assert not staged.exists() and counting.puts == 1
+    assert s3.exists(VIDEO_SHA) and s3.get(VIDEO_SHA) == VIDEO
+    assert b"".join(s3.stream(VIDEO_SHA)) == VIDEO
+    head = counting.client.head_object(Bucket=s3.bucket, Key=s3.key(VIDEO_SHA))
+    assert head["Metadata"] == {"sha256": VIDEO_SHA} and head["ContentLength"] == len(VIDEO)
+    again = _staged(tmp_path / "staging")
+    assert store.put_file(again, VIDEO_SHA) == VIDEO_SHA
+    assert not again.exists() and counting.puts == 1  # intact already: not sent again
+
+
+def test_s3_put_file_replaces_a_tampered_object(s3: S3Store, tmp_path: Path) -> None:
+    s3.client.put_object(Bucket=s3.bucket, Key=s3.key(VIDEO_SHA), Body=b"tampered")
+    assert s3.put_file(_staged(tmp_path / "staging"), VIDEO_SHA) == VIDEO_SHA
+    assert s3.get(VIDEO_SHA) == VIDEO

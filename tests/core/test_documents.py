@@ -19,11 +19,17 @@ from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.testing import ActivityEnvironment
 
+from activities.ledger import sweep_documents
 from core.db import make_engine
 from core.docstore import LocalDirStore
 from core.document_tables import CaseDocument, DocumentSequence
 from core.documents import case_documents, find_by_verify_code, issue_key, verify_url
 from core.numbering import CROCKFORD, UnknownAgency, display_verify_code
+from ledger.leaves import Leaf
+from ledger.service import Ledger
+from ledger.signing import LogSigner
+from ledger.store import LedgerStore
+from ledger.tables import LedgerLeaf
 from tests.core.conftest import SeededDb
 from tests.core.documents_support import ISSUED_AT, FakeRenderer, issue
 
@@ -282,3 +288,47 @@ def test_the_number_is_unique_in_the_table_too(engine: Engine, store: LocalDirSt
     with Session(engine) as session:
         count = session.exec(select(sa.func.count()).where(col(CaseDocument.type_code) == type_code)).one()
     assert count == 1
+
+
+# --- the ledger (区块链存证) --------------------------------------------------------------------------------
+
+
+def test_an_issued_document_becomes_a_leaf_in_its_issuing_transaction(
+    engine: Engine, store: LocalDirStore, type_code: str
+) -> None:
+    ledger = Ledger(LedgerStore(), LogSigner.generate(), "test-log")
+    issue_key_ = key()
+    case_id = "990102-20261127-LEDGER"
+    doc = issue(engine, store, issue_key_, type_code=type_code, case_id=case_id, ledger=ledger)
+    again = issue(engine, store, issue_key_, type_code=type_code, case_id=case_id, ledger=ledger)  # a retry
+    assert again.doc_id == doc.doc_id
+    with Session(engine) as session:
+        leaf = ledger.store.leaf_by_key(session, f"document/{doc.doc_id}")
+        assert leaf is not None and leaf.case_id == case_id  # indexed by its case …
+        recorded = Leaf.parse(leaf.leaf)
+        assert (recorded.kind, recorded.sha256, recorded.size) == ("issued_document", doc.sha256, doc.size)
+        assert recorded.case_id is None  # … but the public receipt names none
+        keys = session.exec(select(LedgerLeaf.entry_key).where(LedgerLeaf.entry_key == f"document/{doc.doc_id}"))
+        assert len(keys.all()) == 1
+
+
+def test_a_failed_issuance_leaves_no_leaf(engine: Engine, store: LocalDirStore, type_code: str) -> None:
+    ledger = Ledger(LedgerStore(), LogSigner.generate(), "test-log")
+    with Session(engine) as session:
+        before = ledger.store.size(session)
+    with pytest.raises(RuntimeError, match="blew up"):
+        issue(engine, store, key(), type_code=type_code, render=FakeRenderer(fail=True), ledger=ledger)
+    with Session(engine) as session:
+        assert ledger.store.size(session) == before
+
+
+def test_documents_issued_without_the_ledger_are_swept_into_it(
+    engine: Engine, store: LocalDirStore, type_code: str
+) -> None:
+    ledger = Ledger(LedgerStore(), LogSigner.generate(), "test-log")
+    old = issue(engine, store, key(), type_code=type_code)  # as before the ledger held documents
+    assert sweep_documents(engine, ledger) >= 1
+    assert sweep_documents(engine, ledger) == 0
+    with Session(engine) as session:
+        leaf = ledger.store.leaf_by_key(session, f"document/{old.doc_id}")
+        assert leaf is not None and Leaf.parse(leaf.leaf).sha256 == old.sha256

@@ -287,6 +287,7 @@ async def main(names: list[str], out: Path, version: str, overwrite: bool) -> in
         seed_jurisdictions(get_engine(url))  # the issuing units of the documents
         os.environ["ZHIFA_DATABASE_URL"] = url
         os.environ["ZHIFA_DOCUMENT_DIR"] = str(Path(tmp) / "documents")
+        os.environ["ZHIFA_VAR_DIR"] = tmp  # the ledger key of this recording alone
         get_settings.cache_clear()
         load_rules()  # as the worker does at start-up
         recorded = 0
@@ -304,6 +305,7 @@ async def main(names: list[str], out: Path, version: str, overwrite: bool) -> in
             dispose_engines()
             os.environ.pop("ZHIFA_DATABASE_URL", None)
             os.environ.pop("ZHIFA_DOCUMENT_DIR", None)
+            os.environ.pop("ZHIFA_VAR_DIR", None)
             get_settings.cache_clear()
     if recorded:
         print(f"list the new file(s) in README.md with the commit: {version}")

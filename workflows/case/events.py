@@ -59,3 +59,16 @@ class Inbox:
         for remedy in self.remedies:
             state[remedy.kind] = remedy.state
         return any(s == "filed" for s in state.values())
+
+
+class EvidenceRecorded(BaseModel):
+    """A file entered as evidence (its bytes in the store, its hash a leaf of the ledger)."""
+
+    evidence_id: str
+    kind: str
+    sha256: str
+    size: int
+    leaf_index: int
+    recorded_by: str
+    recorded_at: dt.datetime
+    source: str = "upload"

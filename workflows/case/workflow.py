@@ -15,7 +15,7 @@ with workflow.unsafe.imports_passed_through():
     from rules.calendar import CalendarOverride
     from workflows.case import outside
     from workflows.case.context import CaseContext
-    from workflows.case.events import PartyEvent, Payment, Remedy
+    from workflows.case.events import EvidenceRecorded, PartyEvent, Payment, Remedy
     from workflows.case.extensions import ExtensionRequest, open_request, validate_request
     from workflows.case.model import (
         CaseInput,
@@ -138,6 +138,13 @@ class EnforcementCaseWorkflow:
     @record_event.validator
     def _check_event(self, event: outside.OutsideEvent) -> None:
         outside.check_event(self.ctx, event)
+
+    @workflow.signal
+    def evidence_recorded(self, evidence: EvidenceRecorded) -> None:
+        """Evidence entered the case (区块链存证: its hash is already a leaf of the ledger; anchoring
+        follows on its own schedule, and the case waits for nothing)."""
+        detail = evidence.model_dump(mode="json", exclude={"recorded_by", "recorded_at"})
+        self.ctx.record("evidence_recorded", actor=evidence.recorded_by, detail=detail)
 
     @workflow.signal(name=CALENDAR_UPDATED_SIGNAL)
     def calendar_updated(self, overrides: list[CalendarOverride]) -> None:

@@ -43,6 +43,7 @@ def case_db(pg_schema_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
     seed_jurisdictions(get_engine(pg_schema_url))
     monkeypatch.setenv("ZHIFA_DATABASE_URL", pg_schema_url)
     monkeypatch.setenv("ZHIFA_DOCUMENT_DIR", str(tmp_path / "documents"))
+    monkeypatch.setenv("ZHIFA_VAR_DIR", str(tmp_path / "var"))  # the ledger key of these cases alone
     get_settings.cache_clear()
     load_rules()  # as the worker does at start-up: nothing is read from disk inside a workflow
     try:
