@@ -2,7 +2,7 @@
 
 import asyncio
 
-from bench import api_load, archive, cases, deadlines, documents, inbox_query
+from bench import api_load, archive, cases, deadlines, documents, inbox_query, ledger
 
 if __name__ == "__main__":
     deadlines.main()
@@ -11,3 +11,4 @@ if __name__ == "__main__":
     asyncio.run(cases.main())
     asyncio.run(api_load.main())
     asyncio.run(inbox_query.main())
+    ledger.main()

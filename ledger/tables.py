@@ -30,7 +30,7 @@ class LedgerLeaf(SQLModel, table=True):
     leaf_hash: bytes = Field(sa_type=sa.LargeBinary, description="SHA-256(0x00 ‖ leaf)")
     kind: str = Field(max_length=32)
     sha256: str = Field(max_length=64, index=True, description="of the recorded file")
-    case_id: str | None = Field(default=None, max_length=128, index=True)
+    case_id: str | None = Field(default=None, max_length=128, description="not indexed: evidence rows index cases")
     recorded_at: dt.datetime = Field(sa_type=sa.DateTime(timezone=True))
 
 

@@ -230,3 +230,32 @@ def test_a_failed_anchor_leaves_a_signed_head_that_the_retry_anchors(ledger_db: 
     assert outcome is not None and (outcome.tx_id, outcome.block) == ("tx-4", 7)
     with Session(ledger_db) as session:
         assert [h.tree_size for h in store.heads(session)] == [4]
+
+
+def test_any_characters_survive_the_copy_stream(ledger_db: Engine) -> None:
+    store = LedgerStore()
+    odd = ["tab\there", "back\\slash", "new\nline", "cr\rlf", "清河-\\N", "\\x00ff", "quote\"s", "null"]
+    entries = [
+        Entry(f"evidence/odd-{n}\t\\{text}", Leaf(text, "ab" * 32, n, text, T0, T0), case_id=None)
+        for n, text in enumerate(odd)
+    ]
+    entries += [entry(n) for n in range(100, 200)]  # a batch large enough for the COPY path
+    append(ledger_db, store, entries)
+    with Session(ledger_db) as session:
+        for n, text in enumerate(odd):
+            row = store.leaf_by_key(session, f"evidence/odd-{n}\t\\{text}")
+            assert row is not None and row.case_id == text and row.kind == text
+            assert row.leaf.encode() == entries[n].leaf.canonical() and row.leaf_hash == entries[n].leaf.hash()
+        assert store.root(session, len(entries)) == merkle.root_of([e.leaf.hash() for e in entries])
+
+
+def test_a_large_batch_with_entries_already_logged_is_appended_without_them(ledger_db: Engine) -> None:
+    store = LedgerStore()
+    append(ledger_db, store, [entry(n) for n in range(0, 300, 3)])  # every third leaf is logged already
+    with Session(ledger_db) as session:
+        appended = store.append(session, [entry(n) for n in range(300)])  # the optimistic path fails, then not
+        session.commit()
+        assert [a.new for a in appended] == [n % 3 != 0 for n in range(300)]
+        assert store.size(session) == 300
+        expected = [entry(n).leaf.hash() for n in [*range(0, 300, 3), *(n for n in range(300) if n % 3)]]
+        assert store.root(session, 300) == merkle.root_of(expected)

@@ -47,7 +47,6 @@ def _tables() -> None:
         sa.CheckConstraint("leaf_index >= 0", name="ck_ledger_leaf_index"),
     )
     op.create_index("ix_ledger_leaf_sha256", "ledger_leaf", ["sha256"])
-    op.create_index("ix_ledger_leaf_case_id", "ledger_leaf", ["case_id"])
     op.create_table(
         "ledger_node",
         sa.Column("level", sa.SmallInteger(), autoincrement=False, nullable=False),
