@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -22,6 +24,21 @@ from workflows.registry import WORKFLOWS
 from workflows.sandbox import WORKFLOW_RUNNER
 
 TEST_SECRET = "test-signing-secret-not-for-production"
+
+
+@contextmanager
+def offline_world(pg_admin_url: str, var_dir: Path, **settings: Any) -> Iterator[tuple[str, Settings]]:
+    """A fresh migrated, demo-seeded schema and the settings of an app on it with no Temporal reachable
+    (for modules that write their cases as rows); dropped afterwards."""
+    with temporary_schema(pg_admin_url) as url:
+        migrate(url)
+        seed_demo(get_engine(url))
+        yield (
+            url,
+            Settings(
+                database_url=url, var_dir=var_dir, auth_secret=TEST_SECRET, temporal_address="127.0.0.1:1", **settings
+            ),
+        )
 
 
 @pytest.fixture(scope="session")

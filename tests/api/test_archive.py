@@ -19,16 +19,15 @@ import pytest
 from sqlmodel import Session, select
 
 from api.main import create_app
-from core.db import get_engine, make_engine, migrate
+from core.db import get_engine, make_engine
 from core.docstore import LocalDirStore, make_store
 from core.document_tables import CaseDocument
 from core.models import ApiKey
-from core.seed import DEMO_INTEGRATOR_NAME, seed_demo
+from core.seed import DEMO_INTEGRATOR_NAME
 from core.settings import Settings
 from rules.catalogue import load_catalogue
 from rules.document_kinds import load_document_kinds
-from tests.api.conftest import INTEGRATOR, TEST_SECRET, sign_in
-from tests.conftest import temporary_schema
+from tests.api.conftest import INTEGRATOR, offline_world, sign_in
 from tests.core.documents_support import ISSUED_AT, VIOLATION, intake_row, issue, record_row
 from tests.documents.archive_support import page_texts, printed_toc, real_render, squash
 
@@ -78,15 +77,7 @@ def _issue(url: str, store: LocalDirStore, case_id: str, kind: str, hours: int) 
 
 @pytest.fixture(scope="module")
 def world(pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    with temporary_schema(pg_admin_url) as url:
-        migrate(url)
-        seed_demo(get_engine(url))
-        settings = Settings(
-            database_url=url,
-            var_dir=Path(tmp_path_factory.mktemp("archive-var")),
-            auth_secret=TEST_SECRET,
-            temporal_address="127.0.0.1:1",
-        )
+    with offline_world(pg_admin_url, Path(tmp_path_factory.mktemp("archive-var"))) as (url, settings):
         ids = [f"990102-20261028-A{n:05d}" for n in range(4)]
         engine = make_engine(url)
         with Session(engine) as session:

@@ -21,15 +21,14 @@ from sqlmodel import Session, select
 
 from api.main import create_app
 from core.case_tables import CaseRecord
-from core.db import get_engine, make_engine, migrate
+from core.db import get_engine, make_engine
 from core.docstore import LocalDirStore, make_store
 from core.document_tables import CaseDocument
 from core.intake_tables import CaseIntake
 from core.models import ApiKey
-from core.seed import DEMO_INTEGRATOR_NAME, seed_demo
+from core.seed import DEMO_INTEGRATOR_NAME
 from core.settings import Settings
-from tests.api.conftest import INTEGRATOR, TEST_SECRET, sign_in
-from tests.conftest import temporary_schema
+from tests.api.conftest import INTEGRATOR, offline_world, sign_in
 from tests.core.documents_support import ISSUED_AT, FakeRenderer, issue
 
 QINGHE = "990100/990102/"
@@ -100,16 +99,8 @@ def _cases(url: str) -> tuple[str, str]:
 
 @pytest.fixture(scope="module")
 def world(pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    with temporary_schema(pg_admin_url) as url:
-        migrate(url)
-        seed_demo(get_engine(url))
-        settings = Settings(
-            database_url=url,
-            var_dir=Path(tmp_path_factory.mktemp("documents-var")),
-            auth_secret=TEST_SECRET,
-            temporal_address="127.0.0.1:1",
-            document_verify_base_url="https://zhifa.example.gov.cn",
-        )
+    var = Path(tmp_path_factory.mktemp("documents-var"))
+    with offline_world(pg_admin_url, var, document_verify_base_url="https://zhifa.example.gov.cn") as (url, settings):
         officer_case, integrator_case = _cases(url)
         engine = get_engine(url)
         store = make_store(settings)

@@ -23,18 +23,17 @@ from typer.testing import CliRunner
 
 from api.main import create_app
 from core.case_tables import CaseRecord
-from core.db import get_engine, make_engine, migrate
+from core.db import get_engine, make_engine
 from core.docstore import LocalDirStore
 from core.evidence_tables import Evidence
 from core.models import ApiKey
-from core.seed import DEMO_INTEGRATOR_NAME, seed_demo
+from core.seed import DEMO_INTEGRATOR_NAME
 from core.settings import Settings
 from ledger.embedded import EmbeddedAnchorBackend
 from ledger.receipts import verify_receipt
 from ledger.service import anchor_once, get_ledger
 from ledger.signing import load_public_key
-from tests.api.conftest import INTEGRATOR, TEST_SECRET, sign_in
-from tests.conftest import temporary_schema
+from tests.api.conftest import INTEGRATOR, offline_world, sign_in
 from workers.cli import app as cli
 
 QINGHE = "990100/990102/"
@@ -71,16 +70,8 @@ def _record(case_id: str, closed: bool = False) -> CaseRecord:
 def world(pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
     from tests.api.test_documents import _intake
 
-    with temporary_schema(pg_admin_url) as url:
-        migrate(url)
-        seed_demo(get_engine(url))
-        settings = Settings(
-            database_url=url,
-            var_dir=Path(tmp_path_factory.mktemp("evidence-var")),
-            auth_secret=TEST_SECRET,
-            temporal_address="127.0.0.1:1",
-            evidence_max_bytes=MAX_BYTES,
-        )
+    var = Path(tmp_path_factory.mktemp("evidence-var"))
+    with offline_world(pg_admin_url, var, evidence_max_bytes=MAX_BYTES) as (url, settings):
         cases = ("990102-20261120-E00001", "990102-20261120-E00002", "990102-20261120-E00003")
         engine = make_engine(url)
         with Session(engine) as session:

@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 
 import pytest
@@ -69,16 +70,20 @@ async def client(time_skipping_env: WorkflowEnvironment) -> AsyncIterator[Client
     yield Client(**config)
 
 
-async def test_a_round_anchors_the_current_head_on_fabric(client: Client, settings: Settings) -> None:
-    record(settings, 37)
+@asynccontextmanager
+async def anchoring_worker(client: Client) -> AsyncIterator[str]:
+    """A worker of the anchoring workflow and activity on a queue of its own (its name)."""
     queue = f"anchor-{uuid.uuid4().hex[:8]}"
     async with Worker(
-        client,
-        task_queue=queue,
-        workflows=[LedgerAnchorWorkflow],
-        activities=[anchor_tree_head],
+        client, task_queue=queue, workflows=[LedgerAnchorWorkflow], activities=[anchor_tree_head],
         workflow_runner=WORKFLOW_RUNNER,
-    ):
+    ):  # fmt: skip
+        yield queue
+
+
+async def test_a_round_anchors_the_current_head_on_fabric(client: Client, settings: Settings) -> None:
+    record(settings, 37)
+    async with anchoring_worker(client) as queue:
         summary = await client.execute_workflow(LedgerAnchorWorkflow.run, id=f"anchor-{uuid.uuid4()}", task_queue=queue)
         assert isinstance(summary, AnchorSummary)
         assert (summary.backend, summary.tree_size, summary.new_leaves) == ("fabric", 37, 37)
@@ -96,14 +101,7 @@ async def test_a_chain_that_is_down_is_retried_and_intake_goes_on(
 ) -> None:
     record(settings, 5)
     network.gateway.stop()
-    queue = f"anchor-{uuid.uuid4().hex[:8]}"
-    async with Worker(
-        client,
-        task_queue=queue,
-        workflows=[LedgerAnchorWorkflow],
-        activities=[anchor_tree_head],
-        workflow_runner=WORKFLOW_RUNNER,
-    ):
+    async with anchoring_worker(client) as queue:
         handle = await client.start_workflow(LedgerAnchorWorkflow.run, id=f"anchor-{uuid.uuid4()}", task_queue=queue)
         for _ in range(100):
             pending = (await handle.describe()).raw_description.pending_activities
