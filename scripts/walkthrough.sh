@@ -79,6 +79,21 @@ documents() {  # documents CASE LAST-TITLE: the statutory documents the case iss
   case "$titles" in *"$2"*) echo "documents: $titles" ;; *) fail "$1 has no $2 (documents: $titles)" ;; esac
 }
 
+evidence() {  # evidence TOKEN CASE: upload a photo, then show its ledger receipt and check its hash here
+  local photo answer id sha receipt
+  photo=$(mktemp)
+  printf '\xff\xd8\xff\xe0 walkthrough photo %s' "$2" > "$photo"
+  answer=$(curl -sf -X POST "$API/api/v1/cases/$2/evidence" -H "$(auth "$1")" \
+    -F "file=@$photo;type=image/jpeg;filename=photo.jpg" \
+    -F 'metadata={"kind": "photo", "device_id": "DSJ-0042", "location": {"lng": 120.132, "lat": 30.278}}') \
+    || fail "evidence upload to $2 refused"
+  id=$(echo "$answer" | jq -r .evidence_id); sha=$(echo "$answer" | jq -r .sha256)
+  [ "$sha" = "$(sha256sum "$photo" | cut -d' ' -f1)" ] || fail "the platform's SHA-256 of the photo is not ours"
+  receipt=$(curl -sf "$API/api/v1/evidence/$id/receipt" -H "$(auth "$1")")
+  echo "evidence: photo $sha → $(echo "$receipt" | jq -r '"leaf \(.leaf_index) of a signed tree of \(.tree_size), \(.audit_path | length) hashes to its root, anchor: \(.anchor.backend // "pending")"')"
+  rm -f "$photo"
+}
+
 closed() {  # closed CASE RESULT: wait for the projection to show the case closed with RESULT
   for _ in $(seq 1 50); do
     result=$(curl -sf "$API/api/v1/cases/$1" -H "$(auth "$AUDITOR1")" | jq -r 'select(.stage == "closed") | .result')
@@ -95,6 +110,7 @@ CASE=$(open_case "$KEY")
 echo "opened $CASE"
 complete "$OFFICER1" "$CASE" verify_lead established \
   "$(jq -n --argjson i "$INSPECTION" --argjson f "$FACTS" '{findings: "现场占道经营约3.5平方米", inspection: $i, facts: $f}')"
+evidence "$OFFICER1" "$CASE"
 complete "$HEAD1" "$CASE" approve_filing approve "$(jq -n --argjson team "$TEAM" \
   '{conditions: {evidence: true, jurisdiction: true, within_limitation: true}, assigned_officers: [$team[].user_id], opinion: "同意立案"}')"
 complete "$OFFICER1" "$CASE" investigate report "$(jq -n --argjson team "$TEAM" --argjson f "$FACTS" '{

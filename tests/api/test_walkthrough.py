@@ -39,4 +39,5 @@ def _walk(stack: Stack) -> None:
     assert done.returncode == 0, done.stdout + done.stderr
     assert done.stdout.count(" closed: paid") == 2, done.stdout
     assert " closed: no_penalty_first_violation" in done.stdout
+    assert "evidence: photo " in done.stdout and " of a signed tree of " in done.stdout
     assert "all three cases closed" in done.stdout

@@ -234,7 +234,7 @@ def test_a_failed_anchor_leaves_a_signed_head_that_the_retry_anchors(ledger_db: 
 
 def test_any_characters_survive_the_copy_stream(ledger_db: Engine) -> None:
     store = LedgerStore()
-    odd = ["tab\there", "back\\slash", "new\nline", "cr\rlf", "清河-\\N", "\\x00ff", "quote\"s", "null"]
+    odd = ["tab\there", "back\\slash", "new\nline", "cr\rlf", "清河-\\N", "\\x00ff", 'quote"s', "null"]
     entries = [
         Entry(f"evidence/odd-{n}\t\\{text}", Leaf(text, "ab" * 32, n, text, T0, T0), case_id=None)
         for n, text in enumerate(odd)
