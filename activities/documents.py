@@ -30,6 +30,7 @@ from core.db import get_engine
 from core.docstore import DocumentStore, make_store
 from core.document_tables import CaseDocument
 from core.documents import find_issued, issue_document, verify_url
+from core.ledger_schedule import trigger_if_due
 from core.models import User
 from core.numbering import UnknownAgency, display_verify_code
 from core.settings import Settings, get_settings
@@ -128,7 +129,7 @@ class DocumentIssuer:
         """
         work = asyncio.ensure_future(asyncio.to_thread(self.issue, request))
         try:
-            return await asyncio.shield(work)
+            document = await asyncio.shield(work)
         except asyncio.CancelledError:  # let the transaction end (commit or roll back) before giving up
             await asyncio.wait({work})
             raise
@@ -138,6 +139,8 @@ class DocumentIssuer:
             raise _refusal(INVALID_FIELD, request, exc, exc.key, exc.label, None) from exc
         except (RuleError, UnknownAgency, KeyError) as exc:
             raise _refusal(NOT_ISSUABLE, request, exc, None, None, None) from exc
+        await anchor_if_due(get_settings())
+        return document
 
     def issue(self, request: DocumentRequest) -> IssuedDocument:
         settings, store = get_settings(), document_store(get_settings())
@@ -180,6 +183,24 @@ class DocumentIssuer:
                 ledger=get_ledger(settings),
             )
         return issued(row, request.step)
+
+
+async def anchor_if_due(settings: Settings) -> None:
+    """Start an anchoring round now if a full batch of leaves waits (the document's leaf among them)."""
+    try:
+        client = activity.client()
+    except RuntimeError:  # not run by a worker (a test's ActivityEnvironment): the schedule anchors
+        return
+    try:
+        pending = await asyncio.to_thread(pending_leaves, settings)
+        await trigger_if_due(client, settings, pending)
+    except Exception as exc:  # the document is issued and recorded; anchoring follows on its schedule
+        activity.logger.warning("could not check whether to anchor now: %s", exc)
+
+
+def pending_leaves(settings: Settings) -> int:
+    with Session(get_engine()) as session:
+        return get_ledger(settings).pending_leaves(session)
 
 
 def _refusal(

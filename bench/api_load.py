@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import httpx
-from temporalio.client import Client, WithStartWorkflowOperation, WorkflowQueryFailedError
+from temporalio.client import Client, WithStartWorkflowOperation, WorkflowHandle, WorkflowQueryFailedError
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -133,7 +133,9 @@ class BareBackend:
         return [Task(workflow_id, "bare", 0)]
 
     async def complete(self, task: Task) -> tuple[float, float, list[Task]]:
-        handle = self._client.get_workflow_handle_for(BareUpdatesWorkflow.run, task.ref)
+        handle: WorkflowHandle[BareUpdatesWorkflow, int] = self._client.get_workflow_handle_for(
+            BareUpdatesWorkflow.run, task.ref
+        )
         begin = time.perf_counter()
         await handle.execute_update(BareUpdatesWorkflow.step, task.step)
         took = time.perf_counter() - begin

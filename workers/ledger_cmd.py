@@ -21,14 +21,16 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from sqlmodel import Session
 
 from core.db import make_engine
+from core.docstore import make_store
+from core.file_audit import audit_files, count_items
 from core.settings import get_settings
 from ledger.audit import audit
 from ledger.receipts import verify_receipt
 from ledger.service import get_ledger
 from ledger.signing import load_public_key, public_pem
 
-console = Console()
-errors = Console(stderr=True)
+console = Console(soft_wrap=True)  # hashes and ids stay whole on one line, copyable
+errors = Console(stderr=True, soft_wrap=True)
 ledger_app = typer.Typer(help="The evidence ledger: audit, anchor, public key.", no_args_is_help=True)
 
 
@@ -88,6 +90,9 @@ def audit_command(
         Path | None,
         typer.Option("--public-key", "-k", exists=True, dir_okay=False, help="check heads with this key, not ours"),
     ] = None,
+    files: Annotated[
+        bool, typer.Option("--files", help="also re-hash every evidence file and document in the store")
+    ] = False,
 ) -> None:
     """Recompute the whole log from storage; check every leaf, stored subtree, tree head and anchor."""
     settings = get_settings()
@@ -101,18 +106,28 @@ def audit_command(
             with Progress(*columns, console=errors, transient=True) as bar:
                 task = bar.add_task("leaves", total=size)
                 report = audit(session, ledger.store, key, progress=lambda n: bar.advance(task, n))
+            if files:
+                with Progress(*columns, console=errors, transient=True) as bar:
+                    task = bar.add_task("files", total=count_items(session))
+                    store = make_store(settings)
+                    checked, file_problems = audit_files(session, store, progress=lambda n: bar.advance(task, n))
     finally:
         engine.dispose()
     console.print(
         f"{report.leaves_checked} leaves, {report.nodes_checked} stored subtrees, {report.heads_checked} tree heads, "
         f"{report.anchors_checked} anchors ({report.consistency_checked} consistency proofs) checked"
     )
-    if not report.ok:
-        for problem in report.problems:
+    problems, count = list(report.problems), report.problem_count
+    if files:
+        console.print(f"{checked} stored files re-hashed")
+        problems += file_problems
+        count += len(file_problems)
+    if count:
+        for problem in problems:
             console.print(f"[red]✗[/red] {problem}", highlight=False)
-        if report.problem_count > len(report.problems):
-            console.print(f"… and {report.problem_count - len(report.problems)} more")
-        console.print(f"[red]AUDIT FAILED[/red]: {report.problem_count} problems")
+        if count > len(problems):
+            console.print(f"… and {count - len(problems)} more")
+        console.print(f"[red]AUDIT FAILED[/red]: {count} problems")
         raise typer.Exit(1)
     console.print("[green]AUDIT PASSED[/green]")
 

@@ -28,7 +28,7 @@ from core.docstore import LocalDirStore
 from core.evidence_tables import Evidence
 from core.models import ApiKey
 from core.seed import DEMO_INTEGRATOR_NAME
-from core.settings import Settings
+from core.settings import Settings, get_settings
 from ledger.embedded import EmbeddedAnchorBackend
 from ledger.receipts import verify_receipt
 from ledger.service import anchor_once, get_ledger
@@ -311,3 +311,24 @@ def test_evidence_rows_are_append_only(world: World) -> None:
             with pytest.raises(sa.exc.DatabaseError, match="append-only"):
                 conn.execute(sa.text(statement))
             conn.rollback()
+
+
+async def test_the_file_audit_names_a_changed_evidence_file(
+    ev_api: httpx.AsyncClient, world: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    officer = await sign_in(ev_api, "officer1")
+    data = JPEG + b"audited"
+    body = (await upload(ev_api, world.officer_case, officer, data=data)).json()
+    monkeypatch.setenv("ZHIFA_DATABASE_URL", world.url)
+    monkeypatch.setenv("ZHIFA_VAR_DIR", str(world.settings.var_dir))
+    get_settings.cache_clear()
+    try:
+        path = LocalDirStore(world.settings.effective_document_dir).path(body["sha256"])
+        path.chmod(0o644)
+        path.write_bytes(data[:-1] + b"D")
+        result = CliRunner().invoke(cli, ["ledger", "audit", "--files"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code == 1, result.output
+    assert f"evidence {body['evidence_id']}: document {body['sha256']} in the store" in result.output
+    assert "corrupt" in result.output and "AUDIT FAILED" in result.output

@@ -7,12 +7,13 @@ import uuid
 
 import httpx
 import sqlalchemy as sa
+from temporalio.client import WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from core.db import get_engine
 from tests.api.conftest import INTEGRATOR, sign_in
 from tests.api.live_cases import INSIDE_MINGHU, case_body
-from workflows.case.model import Stage
+from workflows.case.model import CaseSummary, Stage
 from workflows.case.workflow import EnforcementCaseWorkflow
 
 
@@ -125,7 +126,9 @@ async def test_a_repeat_after_the_case_closed_reads_the_closed_case(
     assert done.status_code == 200, done.text
     assert (done.json()["stage"], done.json()["open_tasks"]) == ("closed", [])
 
-    handle = dev_server_env.client.get_workflow_handle_for(EnforcementCaseWorkflow.run, created["case_id"])
+    handle: WorkflowHandle[EnforcementCaseWorkflow, CaseSummary] = dev_server_env.client.get_workflow_handle_for(
+        EnforcementCaseWorkflow.run, created["case_id"]
+    )
     assert (await handle.result()).stage is Stage.CLOSED  # the workflow has ended
 
     again = await _post(live, officer, body, key)

@@ -70,8 +70,9 @@ def run_audit(engine: Engine) -> list[str]:
 
 def test_an_intact_log_passes_and_the_cli_says_so(logged: Engine) -> None:
     assert run_audit(logged) == []
-    result = CliRunner().invoke(cli, ["ledger", "audit"])
+    result = CliRunner().invoke(cli, ["ledger", "audit", "--files"])
     assert result.exit_code == 0, result.output
+    assert "0 stored files re-hashed" in result.output
     assert "300 leaves" in result.output and "3 anchors (2 consistency proofs)" in result.output
     assert "AUDIT PASSED" in result.output
 
