@@ -150,6 +150,11 @@ class LedgerStore:
     def leaf(self, session: Session, index: int) -> LedgerLeaf | None:
         return session.get(LedgerLeaf, index)
 
+    def leaves_with_hash(self, session: Session, sha256: str) -> list[LedgerLeaf]:
+        """Every leaf recording a file of this SHA-256, oldest first."""
+        stmt = select(LedgerLeaf).where(LedgerLeaf.sha256 == sha256).order_by(col(LedgerLeaf.leaf_index))
+        return list(session.exec(stmt))
+
     def leaf_by_key(self, session: Session, key: str) -> LedgerLeaf | None:
         return session.exec(select(LedgerLeaf).where(LedgerLeaf.entry_key == key)).first()
 

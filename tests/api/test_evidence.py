@@ -29,10 +29,12 @@ from core.evidence_tables import Evidence
 from core.models import ApiKey
 from core.seed import DEMO_INTEGRATOR_NAME
 from core.settings import Settings, get_settings
+from ledger import merkle
 from ledger.embedded import EmbeddedAnchorBackend
+from ledger.heads import SignedTreeHead
 from ledger.receipts import verify_receipt
 from ledger.service import anchor_once, get_ledger
-from ledger.signing import load_public_key
+from ledger.signing import load_public_key, verify_head
 from tests.api.conftest import INTEGRATOR, offline_world, sign_in
 from workers.cli import app as cli
 
@@ -332,3 +334,53 @@ async def test_the_file_audit_names_a_changed_evidence_file(
     assert result.exit_code == 1, result.output
     assert f"evidence {body['evidence_id']}: document {body['sha256']} in the store" in result.output
     assert "corrupt" in result.output and "AUDIT FAILED" in result.output
+
+
+async def test_a_monitor_watches_the_log_grow_without_credentials(ev_api: httpx.AsyncClient, world: World) -> None:
+    officer = await sign_in(ev_api, "officer1")
+    await upload(ev_api, world.officer_case, officer, data=JPEG + b"monitored 1")
+    anchor_once(get_engine(world.url), get_ledger(world.settings), EmbeddedAnchorBackend())
+    key = load_public_key((await ev_api.get("/api/v1/ledger/public-key")).json()["public_key_pem"])
+    first = (await ev_api.get("/api/v1/ledger/tree-head")).json()
+    assert verify_head(SignedTreeHead(**first), key)
+    await upload(ev_api, world.officer_case, officer, data=JPEG + b"monitored 2")
+    anchor_once(get_engine(world.url), get_ledger(world.settings), EmbeddedAnchorBackend())
+    second = (await ev_api.get("/api/v1/ledger/tree-head")).json()
+    assert second["tree_size"] > first["tree_size"] and verify_head(SignedTreeHead(**second), key)
+    response = await ev_api.get(
+        "/api/v1/ledger/consistency", params={"first": first["tree_size"], "second": second["tree_size"]}
+    )
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["first_root"], body["second_root"]) == (first["root_hash"], second["root_hash"])
+    proof = [bytes.fromhex(h) for h in body["proof"]]
+    roots = bytes.fromhex(first["root_hash"]), bytes.fromhex(second["root_hash"])
+    assert merkle.verify_consistency(first["tree_size"], second["tree_size"], *roots, proof)
+    for params in ({"first": 5, "second": 4}, {"first": 1, "second": 10**9}, {"first": -1, "second": 2}):
+        refused = await ev_api.get("/api/v1/ledger/consistency", params=params)
+        assert refused.status_code == 422 and refused.headers["content-type"] == "application/problem+json"
+
+
+@pytest.mark.parametrize(("who", "found"), [("officer1", 1), ("auditor1", 1), ("officer3", 0), ("integrator", 0)])
+async def test_entries_by_hash_follow_the_case_rules(
+    ev_api: httpx.AsyncClient, world: World, who: str, found: int
+) -> None:
+    data = JPEG + b"searched for"
+    body = (await upload(ev_api, world.officer_case, await sign_in(ev_api, "officer1"), data=data)).json()
+    headers = INTEGRATOR if who == "integrator" else await sign_in(ev_api, who)
+    response = await ev_api.get("/api/v1/ledger/entries", params={"sha256": body["sha256"]}, headers=headers)
+    assert response.status_code == 200, response.text
+    assert len(response.json()) == found
+    if found:
+        [entry] = response.json()
+        assert (
+            entry["entry"] == f"evidence/{body['evidence_id']}" and entry["receipt"]["leaf"]["sha256"] == body["sha256"]
+        )
+
+
+async def test_entries_need_a_principal_and_a_well_formed_hash(ev_api: httpx.AsyncClient) -> None:
+    assert (await ev_api.get("/api/v1/ledger/entries", params={"sha256": "ab" * 32})).status_code == 401
+    officer = await sign_in(ev_api, "officer1")
+    for bad in ("AB" * 32, "ab", "zz" * 32):
+        response = await ev_api.get("/api/v1/ledger/entries", params={"sha256": bad}, headers=officer)
+        assert response.status_code == 422
