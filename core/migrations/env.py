@@ -8,7 +8,14 @@ from alembic import context
 from sqlalchemy.engine import Connection
 from sqlmodel import SQLModel
 
-import ledger.tables  # noqa: F401  (registers the tables on SQLModel.metadata for autogenerate)
+# Imported for their tables: each registers its tables on SQLModel.metadata (autogenerate compares them).
+import core.case_tables
+import core.document_tables
+import core.evidence_tables
+import core.intake_tables
+import core.models
+import core.perception_tables  # noqa: F401
+import ledger.tables  # noqa: F401
 from core.db import make_engine
 
 config = context.config
