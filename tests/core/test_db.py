@@ -13,7 +13,8 @@ from sqlmodel import Session, SQLModel, select
 
 import core.document_tables
 import core.evidence_tables
-import core.intake_tables  # noqa: F401
+import core.intake_tables
+import core.perception_tables  # noqa: F401
 import ledger.tables  # noqa: F401
 from core.db import (
     current_revision,
@@ -47,6 +48,10 @@ APP_TABLES = {
     "ledger_node",
     "ledger_tree_head",
     "ledger_anchor",
+    "device",
+    "alarm",
+    "alarm_transition",
+    "sensor_rule_state",
 }
 SQUARE = {"type": "Polygon", "coordinates": [[[120.0, 30.0], [120.1, 30.0], [120.1, 30.1], [120.0, 30.0]]]}
 
