@@ -23,10 +23,12 @@ from api.deps import temporal_client
 from api.metrics import install_metrics
 from api.problems import install_problem_handlers
 from api.routers import (
+    alarms,
     audit,
     auth,
     cases,
     deadlines,
+    devices,
     documents,
     events,
     evidence,
@@ -54,6 +56,8 @@ ROUTERS: list[APIRouter] = [
     documents.router,
     evidence.router,
     ledger.router,
+    devices.router,
+    alarms.router,
 ]
 
 HEALTH_CHECK_TIMEOUT_SECONDS = 5.0
