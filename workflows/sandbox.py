@@ -18,7 +18,9 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 import workflows
 
 # Modules that define workflow classes (workflows.registry): re-imported per workflow, never passed through.
-WORKFLOW_DEFINITIONS = frozenset({"workflows.case.workflow", "workflows.deadline_watch", "workflows.ledger_anchor"})
+WORKFLOW_DEFINITIONS = frozenset(
+    {"workflows.case.workflow", "workflows.deadline_watch", "workflows.ledger_anchor", "workflows.alarm_triage"}
+)
 _NOT_WORKFLOW_CODE = frozenset({"workflows.registry", "workflows.sandbox"})  # imports the definitions / the worker's
 
 
