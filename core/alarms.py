@@ -170,3 +170,11 @@ def record_outcome(session: Session, alarm_id: str, outcome: str, case_id: str |
 def transitions(session: Session, alarm_id: str) -> list[AlarmTransition]:
     stmt = select(AlarmTransition).where(AlarmTransition.alarm_id == alarm_id)
     return list(session.exec(stmt.order_by(col(AlarmTransition.transition_id))))
+
+
+def set_triage(session: Session, alarm_id: str, workflow_id: str) -> None:
+    """The triage that took the alarm (set when it is handed over; the outcome comes later)."""
+    alarm = session.get(Alarm, alarm_id)
+    if alarm is not None and alarm.triage_workflow_id is None:
+        alarm.triage_workflow_id = workflow_id
+        session.commit()

@@ -10,22 +10,26 @@ confirmed and false alarms from the table itself, so it holds across every worke
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlmodel import Session, col, func, select
 from starlette.concurrency import run_in_threadpool
 
 from api.auth import Principal
-from api.deps import PrincipalDep, SessionDep, ensure_sees, require_role
+from api.deps import PrincipalDep, SessionDep, ensure_sees, require_role, temporal_client
 from api.problems import ProblemError, problem_responses
-from core.alarms import AlarmSignal, AlarmStateError, acknowledge, apply_signal, clear, transitions
+from core.alarm_triage import start_triage, tell_cleared
+from core.alarms import AlarmSignal, AlarmStateError, acknowledge, apply_signal, clear, set_triage, transitions
+from core.db import get_engine
 from core.devices import UnknownDistrict, district_path
 from core.models import Role
 from core.perception_tables import Alarm
 
 router = APIRouter(prefix="/api/v1/alarms", tags=["perception"])
+log = logging.getLogger("zhifa.api")
 
 HANDLERS = (Role.OFFICER, Role.SQUAD_LEADER, Role.AGENCY_HEAD, Role.ADMIN)
 HandlerDep = Annotated[Principal, Depends(require_role(*HANDLERS))]
@@ -211,7 +215,7 @@ class ExternalAlarm(BaseModel):
     responses=problem_responses(401, 403, 422),
 )
 async def report_alarm(
-    body: ExternalAlarm, principal: ReporterDep, session: SessionDep, response: Response
+    body: ExternalAlarm, principal: ReporterDep, session: SessionDep, request: Request, response: Response
 ) -> AlarmOut:
     def record() -> tuple[Alarm | None, str]:
         try:
@@ -242,4 +246,28 @@ async def report_alarm(
         raise ProblemError(404, "No open alarm", f"no open alarm {body.source_ref}/{body.rule_code} to clear")
     if outcome != "new":
         response.status_code = 200
+    if outcome in ("new", "cleared"):
+        await _triage(request, row, outcome)
     return alarm_out(row)
+
+
+async def _triage(request: Request, row: Alarm, outcome: str) -> None:
+    """Hand a new alarm to its triage (or tell the triage it cleared). Best effort: the alarm is recorded
+    whatever Temporal does, and the operators can triage it by hand."""
+    try:
+        client = await temporal_client(request.app)
+        if outcome == "cleared":
+            await tell_cleared(client, row)
+            return
+        workflow_id, _taken = await start_triage(client, request.app.state.settings, row, None)
+    except Exception as exc:
+        log.warning("alarm %s: no triage started: %s", row.alarm_id, exc)
+        return
+    engine = get_engine(request.app.state.settings.effective_database_url)
+
+    def remember() -> None:
+        with Session(engine) as session:
+            set_triage(session, row.alarm_id, workflow_id)
+
+    await run_in_threadpool(remember)
+    row.triage_workflow_id = workflow_id
