@@ -148,6 +148,18 @@ class Settings(BaseSettings):
     ledger_fabric_chaincode: str = "evidence-anchor"
     ledger_fabric_timeout_seconds: float = Field(default=30.0, gt=0, description="per gRPC call")
 
+    # --- perception (perception/) ---
+    mqtt_host: str = Field(default="127.0.0.1", description="the MQTT broker of the sensors")
+    mqtt_port: int = 1883
+    mqtt_client_id: str = Field(
+        default="zhifa-perception", description="stable: the broker keeps this client's session and queued messages"
+    )
+    mqtt_username: str = ""
+    mqtt_password: SecretStr = SecretStr("")
+    mqtt_embedded_broker: bool = Field(
+        default=True, description="`zhifa dev`: start a pure-Python broker (amqtt) when none answers at mqtt_host"
+    )
+
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.var_dir / 'zhifa.db'}"

@@ -11,6 +11,7 @@ from workers.db_cmd import db_app
 from workers.devstack import dev
 from workers.history_cmd import audit_app, history_app
 from workers.ledger_cmd import ledger_app, verify
+from workers.perception_cmd import perception_app, simulate_app
 from workers.worker import worker
 
 app = typer.Typer(help="zhifa — 城市管理综合执法监管平台", no_args_is_help=True)
@@ -24,6 +25,8 @@ app.add_typer(history_app, name="history")
 app.add_typer(audit_app, name="audit")
 app.command("verify")(verify)
 app.add_typer(ledger_app, name="ledger")
+app.add_typer(perception_app, name="perception")
+app.add_typer(simulate_app, name="simulate")
 
 
 def main() -> None:
@@ -42,3 +45,7 @@ def main() -> None:
         print(code, file=sys.stderr, flush=True)
         code = 1
     os._exit(code or 0)
+
+
+if __name__ == "__main__":
+    main()

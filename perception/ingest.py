@@ -1,0 +1,193 @@
+"""From one MQTT message to alarms: validate, know the device, evaluate its rules, save their state,
+record the alarm transitions. Transport-free (the MQTT worker feeds it), so it is tested on its own.
+
+A message that cannot be used is never an exception out of `handle`: it comes back as a dead letter
+with its reason (oversized, malformed, from the future or too old, unknown or inactive device, a
+device that is not what the topic says), which the worker counts and republishes. Good messages are
+unaffected by bad ones around them.
+
+The rules' state is saved per (device, rule) in ``sensor_rule_state`` before the alarm transitions are
+recorded, and a message is acknowledged to the broker only after both: a worker that dies mid-way
+gets the message again (QoS 1), and the evaluator ignores a reading it has judged (ts not newer), so
+a redelivery neither loses nor duplicates an alarm.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, select
+
+from core.alarms import AlarmSignal, apply_signal
+from core.perception_tables import Alarm, Device, SensorRuleState
+from perception.sensors.evaluator import evaluate, tick
+from perception.sensors.model import AlarmTransition, DeviceProfile, Evaluation, ProfileError, Reading
+from perception.sensors.state import RuleState
+from rules.alarm_rules import AlarmRuleSet
+
+DeadReason = Literal[
+    "oversized", "malformed", "future", "too_old", "unknown_device", "inactive", "mismatch", "misconfigured"
+]
+MAX_PAYLOAD_BYTES = 16 * 1024
+FUTURE_TOLERANCE = dt.timedelta(minutes=5)  # device clocks drift; further ahead is a broken clock
+MAX_AGE = dt.timedelta(hours=24)  # older readings (a device's backlog) are history, not alarms
+DEVICE_CACHE_SECONDS = 30.0
+
+
+@dataclass
+class Outcome:
+    dead: DeadReason | None = None
+    detail: str = ""
+    transitions: list[AlarmTransition] = field(default_factory=list)
+    new_alarms: list[Alarm] = field(default_factory=list)
+    cleared_alarms: list[Alarm] = field(default_factory=list)
+    deduplicated: int = 0
+
+
+def profile_of(device: Device) -> DeviceProfile:
+    """The evaluator's view of a registered device: numeric overrides are settings, text ones attributes."""
+    overrides = device.overrides or {}
+    settings = {k: float(v) for k, v in overrides.items() if isinstance(v, int | float) and not isinstance(v, bool)}
+    attributes = {k: str(v) for k, v in overrides.items() if isinstance(v, str)}
+    return DeviceProfile(
+        device_id=device.device_id, kind=device.kind, district=device.district_code, settings=settings,
+        attributes=attributes,
+    )  # fmt: skip
+
+
+class SensorIngest:
+    """Not thread-safe: one processing thread calls `handle` (the MQTT worker's)."""
+
+    def __init__(self, engine: Engine, rules: AlarmRuleSet, clock: Callable[[], dt.datetime] | None = None) -> None:
+        self.engine = engine
+        self.rules = rules
+        self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
+        self._devices: dict[str, tuple[float, Device | None]] = {}
+        self._states: dict[str, dict[str, RuleState]] = {}
+
+    def handle(self, topic: str, payload: bytes) -> Outcome:
+        if len(payload) > MAX_PAYLOAD_BYTES:
+            return Outcome(dead="oversized", detail=f"{len(payload)} bytes > {MAX_PAYLOAD_BYTES}")
+        try:
+            reading = Reading.from_message(topic, json.loads(payload))
+        except (ValueError, TypeError, AttributeError) as exc:  # JSON, shape, numbers, time zone
+            return Outcome(dead="malformed", detail=str(exc)[:300])
+        now = self.clock()
+        if reading.ts > now + FUTURE_TOLERANCE:
+            return Outcome(dead="future", detail=f"ts {reading.ts.isoformat()} is ahead of {now.isoformat()}")
+        if reading.ts < now - MAX_AGE:
+            return Outcome(dead="too_old", detail=f"ts {reading.ts.isoformat()} is older than {MAX_AGE}")
+        device = self._device(reading.device_id)
+        if device is None:
+            return Outcome(dead="unknown_device", detail=f"device {reading.device_id} is not registered")
+        if not device.active:
+            return Outcome(dead="inactive", detail=f"device {reading.device_id} is switched off in the registry")
+        if (device.kind, device.district_code) != (reading.kind, reading.district):
+            return Outcome(
+                dead="mismatch",
+                detail=f"device {device.device_id} is {device.kind} in {device.district_code}, not as the topic says",
+            )
+        try:
+            return self._evaluate(device, reading)
+        except ProfileError as exc:  # e.g. a noise sensor registered without its zone class
+            return Outcome(dead="misconfigured", detail=str(exc)[:300])
+
+    def tick(self) -> Outcome:
+        """Time-only effects for the devices this process has seen (an alarm cleared by silence)."""
+        total = Outcome()
+        for device_id, states in list(self._states.items()):
+            device = self._device(device_id)
+            if device is None or not any(state.active is not None for state in states.values()):
+                continue
+            evaluation = tick(profile_of(device), states, self.clock(), self.rules)
+            if evaluation.transitions:
+                done = self._record(device, states, evaluation)
+                total.transitions += done.transitions
+                total.cleared_alarms += done.cleared_alarms
+        return total
+
+    def _evaluate(self, device: Device, reading: Reading) -> Outcome:
+        states = self._load_states(device.device_id)
+        return self._record(device, states, evaluate(profile_of(device), reading, states, self.rules))
+
+    def _record(self, device: Device, states: dict[str, RuleState], evaluation: Evaluation) -> Outcome:
+        changed = {code: s for code, s in evaluation.states.items() if states.get(code) != s}
+        outcome = Outcome(transitions=list(evaluation.transitions))
+        with Session(self.engine, expire_on_commit=False) as session:
+            _save_states(session, device.device_id, changed)
+            session.commit()
+            for transition in evaluation.transitions:
+                alarm, what = apply_signal(session, signal_of(device, transition))
+                if what == "new" and alarm is not None:
+                    outcome.new_alarms.append(alarm)
+                elif what == "updated":
+                    outcome.deduplicated += 1
+                elif what == "cleared" and alarm is not None:
+                    outcome.cleared_alarms.append(alarm)
+        self._states[device.device_id] = dict(evaluation.states)
+        return outcome
+
+    def _device(self, device_id: str) -> Device | None:
+        cached = self._devices.get(device_id)
+        if cached is not None and time.monotonic() - cached[0] < DEVICE_CACHE_SECONDS:
+            return cached[1]
+        with Session(self.engine, expire_on_commit=False) as session:
+            device = session.get(Device, device_id)
+            if device is not None:
+                session.expunge(device)
+        self._devices[device_id] = (time.monotonic(), device)
+        return device
+
+    def _load_states(self, device_id: str) -> dict[str, RuleState]:
+        if device_id not in self._states:
+            with Session(self.engine) as session:
+                rows = session.exec(select(SensorRuleState).where(SensorRuleState.device_id == device_id)).all()
+                self._states[device_id] = {row.rule_code: RuleState.from_json(row.state) for row in rows}
+        return self._states[device_id]
+
+
+def signal_of(device: Device, transition: AlarmTransition) -> AlarmSignal:
+    values: dict[str, Any] = {**transition.values, "thresholds": dict(transition.thresholds)}
+    if transition.since is not None:
+        values["since"] = transition.since.isoformat()
+    if transition.cause is not None:
+        values["cause"] = transition.cause.value
+    return AlarmSignal(
+        source="sensor",
+        source_ref=device.device_id,
+        rule_code=transition.rule,
+        kind=device.kind,
+        district_code=device.district_code,
+        jurisdiction_path=device.jurisdiction_path,
+        transition=transition.kind.value,
+        severity=transition.severity.value,
+        at=transition.at,
+        violation_code=transition.violation,
+        message=transition.message,
+        values=values,
+        location=dict(device.location) if device.location else None,
+    )
+
+
+def _save_states(session: Session, device_id: str, states: dict[str, RuleState]) -> None:
+    if not states:
+        return
+    now = dt.datetime.now(dt.UTC)
+    rows = [
+        {"device_id": device_id, "rule_code": code, "state": state.to_json(), "updated_at": now}
+        for code, state in states.items()
+    ]
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    stmt = dialect.insert(SensorRuleState).values(rows)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=["device_id", "rule_code"],
+        set_={"state": stmt.excluded.state, "updated_at": stmt.excluded.updated_at},
+    )
+    session.execute(stmt)
