@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -73,66 +73,108 @@ class SensorIngest:
         self._states: dict[str, dict[str, RuleState]] = {}
 
     def handle(self, topic: str, payload: bytes) -> Outcome:
+        return self.handle_batch([(topic, payload)])[0]
+
+    def handle_batch(self, messages: Sequence[tuple[str, bytes]]) -> list[Outcome]:
+        """Judge a batch of messages in order, then write what changed in one transaction: the rules' new
+        states (one statement) and the alarm transitions. If the write fails, the in-memory states go back
+        to where they were, so the redelivered batch is judged again (nothing is lost)."""
+        snapshot: dict[str, dict[str, RuleState]] = {}
+        pending: list[tuple[Outcome, Device, Evaluation]] = []
+        outcomes = []
+        for topic, payload in messages:
+            outcome, device, reading = self._check(topic, payload)
+            if device is None or reading is None:
+                outcomes.append(outcome)
+                continue
+            states = self._load_states(device.device_id)
+            snapshot.setdefault(device.device_id, states)
+            try:
+                evaluation = evaluate(profile_of(device), reading, states, self.rules)
+            except ProfileError as exc:  # e.g. a noise sensor registered without its zone class
+                outcomes.append(Outcome(dead="misconfigured", detail=str(exc)[:300]))
+                continue
+            self._states[device.device_id] = dict(evaluation.states)
+            outcome.transitions = list(evaluation.transitions)
+            pending.append((outcome, device, evaluation))
+            outcomes.append(outcome)
+        try:
+            self._write(snapshot, pending)
+        except BaseException:
+            self._states.update(snapshot)
+            raise
+        return outcomes
+
+    def _check(self, topic: str, payload: bytes) -> tuple[Outcome, Device | None, Reading | None]:
+        """The reading and its device, or a dead letter saying why not."""
         if len(payload) > MAX_PAYLOAD_BYTES:
-            return Outcome(dead="oversized", detail=f"{len(payload)} bytes > {MAX_PAYLOAD_BYTES}")
+            return Outcome(dead="oversized", detail=f"{len(payload)} bytes > {MAX_PAYLOAD_BYTES}"), None, None
         try:
             reading = Reading.from_message(topic, json.loads(payload))
         except (ValueError, TypeError, AttributeError) as exc:  # JSON, shape, numbers, time zone
-            return Outcome(dead="malformed", detail=str(exc)[:300])
+            return Outcome(dead="malformed", detail=str(exc)[:300]), None, None
         now = self.clock()
         if reading.ts > now + FUTURE_TOLERANCE:
-            return Outcome(dead="future", detail=f"ts {reading.ts.isoformat()} is ahead of {now.isoformat()}")
+            detail = f"ts {reading.ts.isoformat()} is ahead of {now.isoformat()}"
+            return Outcome(dead="future", detail=detail), None, None
         if reading.ts < now - MAX_AGE:
-            return Outcome(dead="too_old", detail=f"ts {reading.ts.isoformat()} is older than {MAX_AGE}")
+            return Outcome(dead="too_old", detail=f"ts {reading.ts.isoformat()} is older than {MAX_AGE}"), None, None
         device = self._device(reading.device_id)
         if device is None:
-            return Outcome(dead="unknown_device", detail=f"device {reading.device_id} is not registered")
+            return Outcome(dead="unknown_device", detail=f"device {reading.device_id} is not registered"), None, None
         if not device.active:
-            return Outcome(dead="inactive", detail=f"device {reading.device_id} is switched off in the registry")
+            detail = f"device {reading.device_id} is switched off in the registry"
+            return Outcome(dead="inactive", detail=detail), None, None
         if (device.kind, device.district_code) != (reading.kind, reading.district):
-            return Outcome(
-                dead="mismatch",
-                detail=f"device {device.device_id} is {device.kind} in {device.district_code}, not as the topic says",
-            )
-        try:
-            return self._evaluate(device, reading)
-        except ProfileError as exc:  # e.g. a noise sensor registered without its zone class
-            return Outcome(dead="misconfigured", detail=str(exc)[:300])
+            detail = f"device {device.device_id} is {device.kind} in {device.district_code}, not as the topic says"
+            return Outcome(dead="mismatch", detail=detail), None, None
+        return Outcome(), device, reading
 
     def tick(self) -> Outcome:
         """Time-only effects for the devices this process has seen (an alarm cleared by silence)."""
         total = Outcome()
+        snapshot: dict[str, dict[str, RuleState]] = {}
+        pending: list[tuple[Outcome, Device, Evaluation]] = []
         for device_id, states in list(self._states.items()):
             device = self._device(device_id)
             if device is None or not any(state.active is not None for state in states.values()):
                 continue
             evaluation = tick(profile_of(device), states, self.clock(), self.rules)
             if evaluation.transitions:
-                done = self._record(device, states, evaluation)
-                total.transitions += done.transitions
-                total.cleared_alarms += done.cleared_alarms
+                snapshot[device_id] = states
+                self._states[device_id] = dict(evaluation.states)
+                pending.append((total, device, evaluation))
+                total.transitions += evaluation.transitions
+        try:
+            self._write(snapshot, pending)
+        except BaseException:
+            self._states.update(snapshot)
+            raise
         return total
 
-    def _evaluate(self, device: Device, reading: Reading) -> Outcome:
-        states = self._load_states(device.device_id)
-        return self._record(device, states, evaluate(profile_of(device), reading, states, self.rules))
-
-    def _record(self, device: Device, states: dict[str, RuleState], evaluation: Evaluation) -> Outcome:
-        changed = {code: s for code, s in evaluation.states.items() if states.get(code) != s}
-        outcome = Outcome(transitions=list(evaluation.transitions))
+    def _write(
+        self, before: dict[str, dict[str, RuleState]], pending: list[tuple[Outcome, Device, Evaluation]]
+    ) -> None:
+        changed = [
+            (device_id, code, state)
+            for device_id, old in before.items()
+            for code, state in self._states[device_id].items()
+            if old.get(code) != state
+        ]
+        if not changed and not any(evaluation.transitions for _, _, evaluation in pending):
+            return
         with Session(self.engine, expire_on_commit=False) as session:
-            _save_states(session, device.device_id, changed)
+            _save_states(session, changed)
             session.commit()
-            for transition in evaluation.transitions:
-                alarm, what = apply_signal(session, signal_of(device, transition))
-                if what == "new" and alarm is not None:
-                    outcome.new_alarms.append(alarm)
-                elif what == "updated":
-                    outcome.deduplicated += 1
-                elif what == "cleared" and alarm is not None:
-                    outcome.cleared_alarms.append(alarm)
-        self._states[device.device_id] = dict(evaluation.states)
-        return outcome
+            for outcome, device, evaluation in pending:
+                for transition in evaluation.transitions:
+                    alarm, what = apply_signal(session, signal_of(device, transition))
+                    if what == "new" and alarm is not None:
+                        outcome.new_alarms.append(alarm)
+                    elif what == "updated":
+                        outcome.deduplicated += 1
+                    elif what == "cleared" and alarm is not None:
+                        outcome.cleared_alarms.append(alarm)
 
     def _device(self, device_id: str) -> Device | None:
         cached = self._devices.get(device_id)
@@ -176,13 +218,13 @@ def signal_of(device: Device, transition: AlarmTransition) -> AlarmSignal:
     )
 
 
-def _save_states(session: Session, device_id: str, states: dict[str, RuleState]) -> None:
+def _save_states(session: Session, states: list[tuple[str, str, RuleState]]) -> None:
     if not states:
         return
     now = dt.datetime.now(dt.UTC)
     rows = [
         {"device_id": device_id, "rule_code": code, "state": state.to_json(), "updated_at": now}
-        for code, state in states.items()
+        for device_id, code, state in states
     ]
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     stmt = dialect.insert(SensorRuleState).values(rows)

@@ -19,7 +19,9 @@ import base64
 import datetime as dt
 import json
 import logging
+import queue
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
@@ -43,6 +45,8 @@ SUBSCRIPTION = "zhifa/+/sensors/+/+"
 DEAD_LETTER_TOPIC = "zhifa/deadletter/{reason}"
 DEAD_LETTER_PAYLOAD_CHARS = 4096
 TICK_SECONDS = 60.0
+BATCH = 500  # messages judged and recorded in one transaction
+BATCH_WAIT_SECONDS = 0.02  # how long a batch waits to fill: a lone reading is recorded within 20 ms
 
 
 @dataclass
@@ -91,7 +95,9 @@ class MqttWorker:
         self.loop = loop
         self.stats = Stats()
         self.connected = threading.Event()
-        self._ingesting = threading.Lock()  # paho's thread and the minute tick share one SensorIngest
+        self._ingesting = threading.Lock()  # the processor and the minute tick share one SensorIngest
+        self._inbox: queue.Queue[mqtt.MQTTMessage | None] = queue.Queue()
+        self._processor = threading.Thread(target=self._process, name="perception-ingest", daemon=True)
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
             client_id=settings.mqtt_client_id,
@@ -107,12 +113,15 @@ class MqttWorker:
         self.client.on_message = self._on_message
 
     def start(self) -> None:
+        self._processor.start()
         self.client.connect_async(self.settings.mqtt_host, self.settings.mqtt_port, keepalive=30)
         self.client.loop_start()
 
     def stop(self) -> None:
         self.client.disconnect()
         self.client.loop_stop()
+        self._inbox.put(None)
+        self._processor.join(timeout=10)
 
     def _on_connect(self, client: mqtt.Client, _userdata: Any, _flags: Any, reason: Any, _props: Any) -> None:
         if reason.is_failure:
@@ -126,20 +135,44 @@ class MqttWorker:
         self.connected.clear()
         log.warning("MQTT disconnected (%s); reconnecting with backoff", reason)
 
-    def _on_message(self, client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
-        payload = bytes(message.payload)
+    def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
+        self._inbox.put(message)  # paho's network thread only queues: judging runs in batches on our own
+
+    def _process(self) -> None:
+        """Take up to BATCH messages (waiting at most BATCH_WAIT for more), judge and record them in one
+        transaction, then acknowledge them: a crash before the commit leaves them unacknowledged."""
+        while True:
+            first = self._inbox.get()
+            if first is None:
+                return
+            batch = [first]
+            deadline = time.monotonic() + BATCH_WAIT_SECONDS
+            while len(batch) < BATCH:
+                try:
+                    item = self._inbox.get(timeout=max(0.0, deadline - time.monotonic()))
+                except queue.Empty:
+                    break
+                if item is None:
+                    self._inbox.put(None)
+                    break
+                batch.append(item)
+            self._judge(batch)
+
+    def _judge(self, batch: list[mqtt.MQTTMessage]) -> None:
+        payloads = [(m.topic, bytes(m.payload)) for m in batch]
         try:
             with self._ingesting:
-                outcome = self.ingest.handle(message.topic, payload)
-        except Exception:  # the database is down: no ack, so the broker delivers the message again
-            log.exception("reading on %s not processed; it will be redelivered", message.topic)
+                outcomes = self.ingest.handle_batch(payloads)
+        except Exception:  # the database is down: no ack, so the broker delivers the messages again
+            log.exception("%d readings not processed; they will be redelivered", len(batch))
             return
-        self._count(outcome)
-        if outcome.dead is not None:
-            topic = DEAD_LETTER_TOPIC.format(reason=outcome.dead)
-            client.publish(topic, dead_letter(message.topic, payload, outcome), qos=1)
-        client.ack(message.mid, message.qos)
-        self._triage(outcome)
+        for message, (topic, payload), outcome in zip(batch, payloads, outcomes, strict=True):
+            self._count(outcome)
+            if outcome.dead is not None:
+                dead_topic = DEAD_LETTER_TOPIC.format(reason=outcome.dead)
+                self.client.publish(dead_topic, dead_letter(topic, payload, outcome), qos=1)
+            self.client.ack(message.mid, message.qos)
+            self._triage(outcome)
 
     def _count(self, outcome: Outcome) -> None:
         with self.stats.lock:

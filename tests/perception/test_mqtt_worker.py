@@ -133,9 +133,12 @@ def test_a_broker_restart_mid_stream_loses_nothing_and_counts_nothing_twice(
         client.publish(*reading(device, start + dt.timedelta(minutes=minute), 2.6), qos=1)
     time.sleep(1.5)
     private_broker.start()
-    wait_until(
-        lambda: alarms_of(perception_db, device) != [] and alarms_of(perception_db, device)[0].readings >= 10, 40
-    )
+    try:
+        wait_until(
+            lambda: alarms_of(perception_db, device) != [] and alarms_of(perception_db, device)[0].readings >= 10, 40
+        )
+    except AssertionError:
+        raise AssertionError(f"after the restart: {worker.stats}, alarms {alarms_of(perception_db, device)}") from None
     time.sleep(1.0)  # let any duplicate arrive: there must be none
     [alarm] = alarms_of(perception_db, device)
     assert alarm.readings == 10  # minutes 10..19 exceeding after the alarm: every reading once
