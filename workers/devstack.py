@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import errno
 import fcntl
+import hashlib
 import json
 import os
 import socket
@@ -210,10 +211,12 @@ class Stack:
     temporal: Child | None = None
     worker: Child | None = None
     api: Child | None = None
+    perception: Child | None = None
+    broker: Child | None = None
 
     def stop_stages(self, settings: Settings) -> list[tuple[list[Child], float]]:
-        front = [child for child in (self.api, self.worker) if child is not None]
-        back = [self.temporal] if self.temporal is not None else []
+        front = [child for child in (self.api, self.worker, self.perception) if child is not None]
+        back = [child for child in (self.temporal, self.broker) if child is not None]
         return [
             (front, settings.worker_graceful_shutdown_seconds + 5.0),
             (back, TEMPORAL_STOP_TIMEOUT_SECONDS),
@@ -247,10 +250,39 @@ def _start(server: DevServer, settings: Settings, supervisor: Supervisor, stack:
     say(f"Temporal is up (namespace {server.namespace})")
     worker_argv = [sys.executable, "-m", "workers.worker", "--idle-if-empty"]
     stack.worker = supervisor.spawn("worker", worker_argv, env=env)
+    _start_perception(server, settings, supervisor, stack, env)
     api_url = f"http://{_local_host(settings.api_host)}:{settings.api_port}"
     wait_for_api(api_url, supervisor)
-    pids = {child.name: child.pid for child in (stack.temporal, stack.worker, stack.api) if child is not None}
+    children = (stack.temporal, stack.worker, stack.api, stack.perception, stack.broker)
+    pids = {child.name: child.pid for child in children if child is not None}
     print(banner(server, settings, api_url, pids, auth), flush=True)
+
+
+def _broker_answers(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.settimeout(0.5)
+        return sock.connect_ex((host, port)) == 0
+
+
+def _start_perception(
+    server: DevServer, settings: Settings, supervisor: Supervisor, stack: Stack, env: dict[str, str]
+) -> None:
+    """The sensor worker, on the configured broker; where none answers, an embedded one (amqtt) first."""
+    host = _local_host(settings.mqtt_host)
+    if not _broker_answers(host, settings.mqtt_port):
+        if not settings.mqtt_embedded_broker:
+            warn(f"no MQTT broker at {host}:{settings.mqtt_port}: the sensor worker will keep trying")
+        else:
+            say(f"no MQTT broker at {host}:{settings.mqtt_port}: starting the embedded one (amqtt)")
+            argv = [sys.executable, "-m", "perception.embedded_broker", str(settings.mqtt_port)]
+            stack.broker = supervisor.spawn("broker", argv, env=env)
+            deadline = time.monotonic() + 15
+            while not _broker_answers(host, settings.mqtt_port) and time.monotonic() < deadline:
+                time.sleep(0.1)
+    # One stable client id per installation: the broker keeps this stack's session and queued readings.
+    client_id = "zhifa-perception-" + hashlib.sha256(str(server.var_dir.resolve()).encode()).hexdigest()[:8]
+    argv = [sys.executable, "-m", "workers.cli", "perception", "mqtt"]
+    stack.perception = supervisor.spawn("perception", argv, env=env | {"ZHIFA_MQTT_CLIENT_ID": client_id})
 
 
 def run_dev_stack(settings: Settings) -> int:

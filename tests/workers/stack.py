@@ -43,7 +43,11 @@ class Stack:
         process.wait_for_line(BANNER, START_TIMEOUT)
         pids_line = process.wait_for_line("Processes", 10)
         pids = {name: int(pid) for name, pid in re.findall(r"(\w+) (\d+)", pids_line.split("Processes", 1)[1])}
-        assert set(pids) == {"temporal", "worker", "api"}, pids_line
+        assert (
+            {"temporal", "worker", "api", "perception"}
+            <= set(pids)
+            <= {"temporal", "worker", "api", "perception", "broker"}
+        ), pids_line
         return process, pids
 
     def healthz(self) -> httpx.Response:
