@@ -23,6 +23,7 @@ from api.deps import PrincipalDep, SessionDep, ensure_sees, require_role, tempor
 from api.problems import ProblemError, problem_responses
 from core.alarm_triage import start_triage, tell_cleared
 from core.alarms import AlarmSignal, AlarmStateError, acknowledge, apply_signal, clear, set_triage, transitions
+from core.case_tables import CaseTask
 from core.db import get_engine
 from core.devices import UnknownDistrict, district_path
 from core.models import Role
@@ -109,12 +110,16 @@ async def list_alarms(
     return [alarm_out(row) for row in rows]
 
 
+CONFIRMING = ("established", "minor_no_penalty", "on_the_spot")  # verify_lead outcomes that confirm the alarm
+
+
 class AlarmStats(BaseModel):
     raised: int = Field(description="alarms raised")
     deduplicated: int = Field(description="readings or frames folded into an alarm already open")
     open: int
-    confirmed: int
-    false_alarms: int
+    cases_opened: int = Field(description="alarms whose triage opened a case (at 初查核实)")
+    confirmed: int = Field(description="… whose verify_lead found the violation (established, 首违不罚, 简易程序)")
+    false_alarms: int = Field(description="… whose verify_lead found no violation (not_established)")
     corrected: int = Field(description="cleared by the party within the correction window (非接触执法)")
 
 
@@ -127,12 +132,21 @@ async def alarm_stats(principal: PrincipalDep, session: SessionDep) -> AlarmStat
             return int(session.exec(select(func.count()).select_from(Alarm).where(scope, *where)).one())
 
         folded = session.exec(select(func.coalesce(func.sum(Alarm.readings - 1), 0)).where(scope)).one()
+
+        def verified(outcomes: tuple[str, ...]) -> int:
+            """Alarms whose case's verification (the projection of verify_lead) ended with one of ``outcomes``."""
+            checked = select(CaseTask.case_id).where(
+                CaseTask.kind == "verify_lead", CaseTask.status == "completed", col(CaseTask.outcome).in_(outcomes)
+            )
+            return n(col(Alarm.case_id).in_(checked))
+
         return AlarmStats(
             raised=n(),
             deduplicated=int(folded),
             open=n(col(Alarm.state).in_(("active", "acknowledged"))),
-            confirmed=n(Alarm.outcome == "confirmed"),
-            false_alarms=n(Alarm.outcome == "false_alarm"),
+            cases_opened=n(Alarm.outcome == "case_opened"),
+            confirmed=verified(CONFIRMING),
+            false_alarms=verified(("not_established",)),
             corrected=n(Alarm.outcome == "corrected"),
         )
 
