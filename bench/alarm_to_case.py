@@ -33,7 +33,6 @@ from core.perception_tables import Alarm, Device
 from core.settings import Settings
 from perception.mqtt_worker import MqttWorker
 from rules.alarm_rules import load_alarm_rules
-from workflows.case.workflow import EnforcementCaseWorkflow
 
 DEVICES = int(os.environ.get("BENCH_A2C_DEVICES", "40"))
 GAP_S = float(os.environ.get("BENCH_A2C_GAP_S", "0.5"))
@@ -118,7 +117,7 @@ async def collect(client: Client, engine: Engine, sent: dict[str, float]) -> lis
         await asyncio.sleep(0.5)
     latencies = []
     for device_id, case_id in cases.items():
-        described = await client.get_workflow_handle_for(EnforcementCaseWorkflow.run, case_id).describe()
+        described = await client.get_workflow_handle(case_id).describe()
         latencies.append(described.start_time.timestamp() - sent[device_id])
     return sorted(latencies)
 

@@ -156,6 +156,11 @@ class Settings(BaseSettings):
     )
     mqtt_username: str = ""
     mqtt_password: SecretStr = SecretStr("")
+    perception_violation_codes: dict[str, str] = Field(
+        default_factory=lambda: {"street_vending": "street_vending_jiaxing", "piled_materials": "piling_materials_bj"},
+        description="video violation type → the deploying city's violation catalogue code (JSON in the env); "
+        "a type without one is recorded and triaged as notify-only",
+    )
     mqtt_embedded_broker: bool = Field(
         default=True, description="`zhifa dev`: start a pure-Python broker (amqtt) when none answers at mqtt_host"
     )

@@ -191,7 +191,7 @@ async def test_non_contact_still_in_violation_after_the_window_opens_a_case_with
     result = await result_of(client, workflow_id)
     assert result.outcome == "case_opened" and result.case_id is not None
     assert result.notified_at is not None
-    case = client.get_workflow_handle_for(EnforcementCaseWorkflow.run, result.case_id)
+    case = client.get_workflow_handle(result.case_id)
     state = await case.query(EnforcementCaseWorkflow.state)
     assert [t.kind for t in state.open_tasks] == ["verify_lead"]  # the officer's verification: 初查核实
     assert state.summary.source == "alarm"
