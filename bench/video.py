@@ -37,7 +37,8 @@ from perception.video.frames import read_frames
 from perception.video.pipeline import Pipeline
 
 FRAMES = int(os.environ.get("BENCH_VIDEO_FRAMES", "100"))
-THREADS = 2
+THREADS = int(os.environ.get("BENCH_VIDEO_THREADS", "2"))
+DEVICE = os.environ.get("BENCH_VIDEO_DEVICE", "cpu")  # cuda on a GPU machine
 WIDTH, HEIGHT, FPS = 640, 480, 10
 WARMUP = 5
 BOOST = 5.0  # logit bias: a score of ~0.6, above the tracker's high score and the zones' min_score (0.5)
@@ -101,7 +102,7 @@ def camera(weights: Path) -> CameraConfig:
         district="110105",
         source="memory",
         fps=FPS,
-        detector=DetectorConfig(weights=weights, threads=THREADS, max_detections=MAX_DETECTIONS),
+        detector=DetectorConfig(weights=weights, threads=THREADS, max_detections=MAX_DETECTIONS, device=DEVICE),
         zones=[
             ZoneConfig(name="road", polygon=road, violation="vehicle_illegal_parking", dwell_seconds=2),
             ZoneConfig(name="bike-bay", polygon=bike_bay, violation="nonmotor_illegal_parking", dwell_seconds=2),
@@ -125,7 +126,9 @@ class TimedDetector:
 
 def main() -> None:
     torch.set_num_threads(THREADS)
-    print(f"load average {' '.join(f'{v:.2f}' for v in os.getloadavg())}; torch {torch.__version__}, {THREADS} threads")
+    where = torch.cuda.get_device_name() if DEVICE.startswith("cuda") else "cpu"
+    load = " ".join(f"{v:.2f}" for v in os.getloadavg())
+    print(f"load average {load}; torch {torch.__version__}, {THREADS} threads, device {DEVICE} ({where})")
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         frames = clip(folder)
@@ -136,14 +139,14 @@ def main() -> None:
         bare_model = build_model(DetectorKind.SSDLITE, len(labels))
         bare_model.load_state_dict(torch.load(folder / "w.pth", map_location="cpu", weights_only=True))
         set_postprocess(bare_model, config.detector.score_threshold, config.detector.max_detections)
-        bare_model.eval()
+        bare_model.eval().to(DEVICE)
         sink = MemorySink()
         pipeline = Pipeline(config, timed, sink, origin=datetime.now(UTC))
 
         def bare(frame: Frame) -> int:
             with torch.inference_mode():
-                image = torch.from_numpy(frame).permute(2, 0, 1).float() / 255
-                return len(bare_model([image])[0]["boxes"])
+                image = torch.from_numpy(frame).to(DEVICE).permute(2, 0, 1).float() / 255
+                return len(bare_model([image])[0]["boxes"].tolist())  # .tolist(): wait for the GPU, as detect() does
 
         bare_s, pipe_s, detect_s, boxes = [], [], [], []
         for index, (at, frame) in enumerate(frames):

@@ -142,6 +142,7 @@ class DetectorConfig(_Strict):
     weights: Path  # a local state_dict file (perception/video/README.md says how to install one)
     labels: Path = COCO_LABELS  # one class name a line, line i = model output i
     threads: Annotated[int, Field(ge=1, le=256)] = 2  # torch intra-op threads
+    device: Annotated[str, Field(pattern=r"^(cpu|cuda(:\d+)?)$")] = "cpu"  # where the model runs
     score_threshold: Annotated[float, Field(ge=0.0, le=1.0)] = 0.2  # drop weaker boxes inside the model
     max_detections: Annotated[int, Field(ge=1, le=1000)] = 100  # per frame, best first
 

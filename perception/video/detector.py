@@ -101,12 +101,13 @@ def load_weights(model: torch.nn.Module, path: Path, kind: DetectorKind, num_cla
 class TorchvisionDetector:
     """SSDLite320 / Faster R-CNN MobileNetV3-320 on the CPU, one frame at a time."""
 
-    def __init__(self, model: torch.nn.Module, labels: list[str], *, threads: int = 2) -> None:
+    def __init__(self, model: torch.nn.Module, labels: list[str], *, threads: int = 2, device: str = "cpu") -> None:
         import torch
 
         torch.set_num_threads(threads)  # process-wide: the pipeline runs one model per process
         self._torch = torch
-        self._model = model.eval()
+        self._device = torch.device(device)
+        self._model = model.eval().to(self._device)
         self._labels = labels
 
     @classmethod
@@ -115,7 +116,7 @@ class TorchvisionDetector:
         model = build_model(config.model, len(labels))
         load_weights(model, config.weights, config.model, len(labels))
         set_postprocess(model, config.score_threshold, config.max_detections)
-        return cls(model, labels, threads=config.threads)
+        return cls(model, labels, threads=config.threads, device=config.device)
 
     @property
     def labels(self) -> list[str]:
@@ -127,8 +128,8 @@ class TorchvisionDetector:
         torch = self._torch
         with torch.inference_mode():
             # The models resize and normalise themselves; they want CHW floats in [0, 1].
-            image = torch.from_numpy(frame if frame.flags.writeable else frame.copy()).permute(2, 0, 1).float() / 255
-            output = self._model([image])[0]
+            image = torch.from_numpy(frame if frame.flags.writeable else frame.copy()).to(self._device)
+            output = self._model([image.permute(2, 0, 1).float() / 255])[0]
             boxes: list[list[float]] = output["boxes"].tolist()
             classes: list[int] = output["labels"].tolist()
             scores: list[float] = output["scores"].tolist()
