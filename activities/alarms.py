@@ -24,7 +24,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from activities.documents import document_store
 from core.alarms import record_outcome, transitions
 from core.db import get_engine
-from core.evidence import EvidenceMetadata, StoredFile, record_evidence
+from core.evidence import EvidenceMetadata, StoredFile, record_evidence, recorded_signal
 from core.perception_tables import Alarm, AlarmTransition
 from core.settings import get_settings
 from ledger.service import get_ledger
@@ -121,18 +121,7 @@ def _evidence(request: OpenCaseRequest) -> list[EvidenceRecorded]:
         actor=f"perception:{notice.source_ref}",
         source="perception",
     )
-    return [
-        EvidenceRecorded(
-            evidence_id=row.evidence_id,
-            kind=row.kind,
-            sha256=row.sha256,
-            size=row.size,
-            leaf_index=row.leaf_index,
-            recorded_by=row.uploaded_by,
-            recorded_at=row.uploaded_at,
-            source=row.source,
-        )
-    ]
+    return [recorded_signal(row)]
 
 
 @activity.defn(name="open_alarm_case")

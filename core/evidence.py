@@ -25,6 +25,7 @@ from core.evidence_tables import Evidence, EvidenceCustody
 from ledger.leaves import Leaf
 from ledger.service import Ledger, evidence_entry
 from ledger.store import retrying
+from workflows.case.events import EvidenceRecorded
 
 EvidenceKind = Literal["photo", "video", "audio", "document", "sensor_reading", "other"]
 CustodyAction = Literal["uploaded", "viewed", "exported"]
@@ -141,6 +142,20 @@ def record_custody(
     at = dt.datetime.now(dt.UTC)
     session.add(EvidenceCustody(evidence_id=evidence_id, action=action, actor=actor, at=at, detail=detail))
     session.commit()
+
+
+def recorded_signal(row: Evidence) -> EvidenceRecorded:
+    """What the case workflow hears of a piece of evidence (its `evidence_recorded` signal)."""
+    return EvidenceRecorded(
+        evidence_id=row.evidence_id,
+        kind=row.kind,
+        sha256=row.sha256,
+        size=row.size,
+        leaf_index=row.leaf_index,
+        recorded_by=row.uploaded_by,
+        recorded_at=row.uploaded_at,
+        source=row.source,
+    )
 
 
 def location_of(row: Evidence) -> dict[str, Any] | None:

@@ -48,6 +48,7 @@ from core.evidence import (
     location_of,
     record_custody,
     record_evidence,
+    recorded_signal,
 )
 from core.evidence_tables import Evidence
 from core.ledger_schedule import trigger_if_due
@@ -55,7 +56,6 @@ from core.models import Role
 from core.settings import Settings
 from core.uploads import UploadError, receive_upload
 from ledger.service import get_ledger
-from workflows.case.events import EvidenceRecorded
 
 log = logging.getLogger("zhifa.api")
 
@@ -202,16 +202,7 @@ async def _tell_the_case(request: Request, engine: Any, settings: Settings, row:
     """Signal the case workflow, and start an anchoring round if a full batch waits. Best effort: the
     evidence, its leaf and its custody are committed, and intake never waits for Temporal or a chain
     (a closed case, Temporal down: logged; the next scheduled round anchors the leaf anyway)."""
-    signal = EvidenceRecorded(
-        evidence_id=row.evidence_id,
-        kind=row.kind,
-        sha256=row.sha256,
-        size=row.size,
-        leaf_index=row.leaf_index,
-        recorded_by=row.uploaded_by,
-        recorded_at=row.uploaded_at,
-        source=row.source,
-    )
+    signal = recorded_signal(row)
     try:
         client = await temporal_client(request.app)
         await CaseGateway(client).evidence_recorded(row.case_id, signal)
