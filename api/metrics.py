@@ -1,6 +1,7 @@
 """GET /metrics in the Prometheus text format: request counts and latencies per route template and
-status (a middleware), and the inbox's open and overdue task counts per district, read from the
-projection at scrape time (so they are never stale and cost nothing between scrapes).
+status (a middleware), the inbox's open and overdue task counts per district, and the alarms raised,
+deduplicated, open, confirmed and false per district and kind, read from the tables at scrape time (so
+they are never stale and cost nothing between scrapes).
 
 Each app gets its own registry: several apps in one process (tests) never share counters.
 """
@@ -49,6 +50,60 @@ class InboxCollector(Collector):
         yield overdue
 
 
+ALARM_COUNTS = sa.text(
+    """
+    select district_code, kind, count(*) as raised, coalesce(sum(readings - 1), 0) as folded,
+           count(*) filter (where state <> 'cleared') as open,
+           count(*) filter (where outcome = 'case_opened') as cases,
+           count(*) filter (where outcome = 'corrected') as corrected
+    from alarm group by 1, 2
+    """
+)
+ALARM_VERIFIED = sa.text(
+    """
+    select a.district_code, a.kind,
+           count(*) filter (where t.outcome in ('established', 'minor_no_penalty', 'on_the_spot')) as confirmed,
+           count(*) filter (where t.outcome = 'not_established') as false_alarms
+    from alarm a join case_task t on t.case_id = a.case_id and t.kind = 'verify_lead' and t.status = 'completed'
+    group by 1, 2
+    """
+)
+
+
+class AlarmCollector(Collector):
+    """zhifa_alarms_* per district and kind, counted from the alarm table when Prometheus scrapes (every
+    perception process writes there, so one scrape of the API sees them all)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self._settings = settings
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        labels = ["district", "kind"]
+        families = {
+            "raised": GaugeMetricFamily("zhifa_alarms_raised", "alarms raised", labels=labels),
+            "folded": GaugeMetricFamily(
+                "zhifa_alarms_deduplicated", "readings or frames folded into an open alarm", labels=labels
+            ),
+            "open": GaugeMetricFamily("zhifa_alarms_open", "alarms active or acknowledged", labels=labels),
+            "cases": GaugeMetricFamily("zhifa_alarms_cases_opened", "alarms whose triage opened a case", labels=labels),
+            "corrected": GaugeMetricFamily(
+                "zhifa_alarms_corrected", "alarms corrected in the non-contact window", labels=labels
+            ),
+            "confirmed": GaugeMetricFamily("zhifa_alarms_confirmed", "alarms the officer confirmed", labels=labels),
+            "false_alarms": GaugeMetricFamily("zhifa_alarms_false", "alarms the officer found false", labels=labels),
+        }
+        url = self._settings.effective_database_url
+        if db.get_engine(url).dialect.name == "postgresql":
+            with db.get_engine(url).connect() as conn:
+                for row in conn.execute(ALARM_COUNTS).mappings():
+                    for name in ("raised", "folded", "open", "cases", "corrected"):
+                        families[name].add_metric([row["district_code"], row["kind"]], row[name])
+                for row in conn.execute(ALARM_VERIFIED).mappings():
+                    for name in ("confirmed", "false_alarms"):
+                        families[name].add_metric([row["district_code"], row["kind"]], row[name])
+        yield from families.values()
+
+
 def _route_of(request: Request) -> str:
     """The matched route's template (``/api/v1/cases/{case_id}``), so label values stay few."""
     route = request.scope.get("route")
@@ -67,6 +122,7 @@ def install_metrics(app: FastAPI, settings: Settings) -> None:
         registry=registry,
     )
     registry.register(InboxCollector(settings))
+    registry.register(AlarmCollector(settings))
 
     @app.middleware("http")
     async def measure(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

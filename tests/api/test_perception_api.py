@@ -218,3 +218,17 @@ async def test_the_counts_follow_the_table(api: httpx.AsyncClient, world: World)
     assert after["deduplicated"] == before["deduplicated"] + 4
     assert after["open"] == before["open"] + 1
     assert (await api.get("/api/v1/alarms/stats")).status_code == 401
+
+
+async def test_alarm_counts_are_prometheus_metrics(api: httpx.AsyncClient, world: World) -> None:
+    ref = f"FUME-{uuid.uuid4().hex[:6]}"
+    with Session(get_engine(world.url)) as session:
+        apply_signal(session, signal(world, ref))
+        apply_signal(session, signal(world, ref, "updated"))
+    text = (await api.get("/metrics")).text
+    raised = [
+        line for line in text.splitlines() if line.startswith('zhifa_alarms_raised{district="990102",kind="fume"}')
+    ]
+    assert raised and float(raised[0].split()[-1]) >= 1
+    assert 'zhifa_alarms_deduplicated{district="990102",kind="fume"}' in text
+    assert "# TYPE zhifa_alarms_false gauge" in text and "# TYPE zhifa_alarms_confirmed gauge" in text
