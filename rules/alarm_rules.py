@@ -34,7 +34,7 @@ class Severity(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Severity).index(self)
+        return _RANK[self._value_]
 
 
 class SensorKind(StrEnum):
@@ -63,7 +63,7 @@ class Op(StrEnum):
     @property
     def direction(self) -> int:
         """+1 when a larger value is worse (gt/gte), -1 when a smaller one is (lt/lte), 0 otherwise."""
-        return {Op.GT: 1, Op.GTE: 1, Op.LT: -1, Op.LTE: -1}.get(self, 0)
+        return _DIRECTION.get(self._value_, 0)
 
 
 class Weekday(StrEnum):
@@ -78,7 +78,13 @@ class Weekday(StrEnum):
     @property
     def iso(self) -> int:
         """datetime.weekday(): Monday is 0."""
-        return list(Weekday).index(self)
+        return _ISO[self._value_]
+
+
+# Looked up by the plain string value: hashing an Enum member runs Python code, a str's hash is cached.
+_RANK = {s.value: k for k, s in enumerate(Severity)}
+_DIRECTION = {Op.GT.value: 1, Op.GTE.value: 1, Op.LT.value: -1, Op.LTE.value: -1}
+_ISO = {d.value: k for k, d in enumerate(Weekday)}
 
 
 class OutsideSchedule(StrEnum):
@@ -99,8 +105,9 @@ class Sourced(_Frozen):
     confidence: Confidence
 
 
+@lru_cache(maxsize=1024)
 def clock_minutes(text: str) -> int:
-    """ "HH:MM" as minutes after midnight; "24:00" is the end of the day."""
+    """ "HH:MM" as minutes after midnight; "24:00" is the end of the day (parsed once per text)."""
     match = CLOCK.match(text)
     if match is None or (match.group(1) == "24" and match.group(2) != "00"):
         raise ValueError(f"{text!r} is not a time of day HH:MM (00:00–24:00)")

@@ -28,10 +28,9 @@ Semantics (per device and rule; the numbers are in rules/data/alarm_rules.yaml)
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
-from rules.alarm_rules import AlarmRule, AlarmRuleSet, Condition, OutsideSchedule, Severity
+from rules.alarm_rules import AlarmRule, AlarmRuleSet, Severity
 
 from .messages import describe
 from .model import (
@@ -44,20 +43,16 @@ from .model import (
     Reading,
     TransitionKind,
 )
+from .plan import RulePlan, plans
 from .state import RuleState, Run, extend
 from .thresholds import Resolved, resolve
-from .windows import in_schedule, window_end
 
 Kind = TransitionKind
 
 
 def enabled_rules(profile: DeviceProfile, rules: AlarmRuleSet) -> tuple[AlarmRule, ...]:
     """The rules of the device's kind that are on: default_enabled or enabled, and not disabled."""
-    return tuple(
-        r
-        for r in rules.for_kind(profile.kind)
-        if (r.default_enabled or r.code in profile.enabled) and r.code not in profile.disabled
-    )
+    return tuple(p.rule for p in plans(rules).enabled(profile))
 
 
 def check_profile(profile: DeviceProfile, rules: AlarmRuleSet) -> None:
@@ -92,23 +87,34 @@ def evaluate(
         raise ValueError(
             f"reading of {reading.device_id} ({reading.kind}) given with the profile of {profile.device_id}"
         )
+    plan = plans(rules)
+    ts, values = reading.ts, reading.values
+    utc = _utc(ts)  # for comparisons with schedule windows
     out = dict(states)
     transitions: list[AlarmTransition] = []
     ignored: dict[str, IgnoreReason] = {}
-    for rule in enabled_rules(profile, rules):
+    today = date.min  # the reading's local date and minute, worked out once for all its rules
+    minute: int | None = None
+    for rule in plan.enabled(profile):
         state = _state(states, profile, rule)
-        if any(metric not in reading.values for metric in rule.metrics):
+        if not values.keys() >= rule.needs:
             ignored[rule.code] = IgnoreReason.MISSING_METRICS
             continue
-        if state.last_ts is not None and reading.ts <= state.last_ts:
+        if state.last_ts is not None and ts <= state.last_ts:
             ignored[rule.code] = IgnoreReason.STALE
             continue
-        state, expired = _expire(profile, rule, rules, state, reading.ts)
-        resolved = resolve(rule, rules, profile, reading.ts)
-        scheduled = rule.schedule is None or in_schedule(rules.schedules[rule.schedule], reading.ts, rules.zone)
+        state, expired = _expire(profile, rule, state, ts, utc)
+        if rule.wall_clock and minute is None:
+            wall = ts.astimezone(plan.zone)
+            today, minute = wall.date(), wall.hour * 60 + wall.minute
+        resolved = rule.constant or rule.thresholds(rules, profile, ts, minute)
+        scheduled = rule.calendar is None or rule.calendar.containing(ts, utc, today) is not None
         state, judged = _judge(profile, rule, resolved, state, reading, scheduled)
         out[rule.code] = state
-        transitions += expired + judged
+        if expired:
+            transitions += expired
+        if judged:
+            transitions += judged
     return Evaluation(out, tuple(transitions), ignored)
 
 
@@ -116,115 +122,145 @@ def tick(profile: DeviceProfile, states: Mapping[str, RuleState], now: datetime,
     """Time-only effects up to `now`: silence (clear_if_silent_seconds) and schedule ends."""
     out = dict(states)
     transitions: list[AlarmTransition] = []
-    for rule in enabled_rules(profile, rules):
+    for rule in plans(rules).enabled(profile):
         if rule.code in states:
-            out[rule.code], expired = _expire(profile, rule, rules, _state(states, profile, rule), now)
+            state = _state(states, profile, rule)
+            out[rule.code], expired = _expire(profile, rule, state, now, _utc(now))
             transitions += expired
     return Evaluation(out, tuple(transitions))
 
 
 # ----------------------------------------------------------------------------- one rule
 
+_NONE: list[AlarmTransition] = []  # returned for "no transition"; never appended to
 
-def _state(states: Mapping[str, RuleState], profile: DeviceProfile, rule: AlarmRule) -> RuleState:
-    state = states.get(rule.code) or RuleState(profile.device_id, rule.code)
-    if (state.device_id, state.rule) != (profile.device_id, rule.code):
+
+def _utc(ts: datetime) -> datetime:
+    """ts in UTC (itself when it is already); a naive ts stays naive, so comparing it fails as before."""
+    return ts if ts.tzinfo is UTC or ts.utcoffset() is None else ts.astimezone(UTC)
+
+
+def _state(states: Mapping[str, RuleState], profile: DeviceProfile, rule: RulePlan) -> RuleState:
+    state = states.get(rule.code)
+    if state is None:
+        return RuleState(profile.device_id, rule.code, above=rule.none, below=rule.none)
+    if state.device_id != profile.device_id or state.rule != rule.code:
         raise ValueError(f"state of {state.device_id}/{state.rule} given for {profile.device_id}/{rule.code}")
-    return state.fitted(len(rule.levels))
+    n = rule.levels
+    return state if len(state.above) == n and len(state.below) == n else state.fitted(n)
 
 
-def _sustained(run: Run | None, condition: Condition, ts: datetime) -> bool:
+def _sustained(run: Run | None, seconds: float | None, count: float | None, ts: datetime) -> bool:
+    """Has the run held for the condition's duration (for_seconds, else consecutive, else one reading)?"""
     if run is None:
         return False
-    if condition.for_seconds is not None:
-        return (ts - run.since).total_seconds() >= condition.for_seconds.value
-    if condition.consecutive is not None:
-        return run.count >= condition.consecutive.value
+    if seconds is not None:
+        return (ts - run.since).total_seconds() >= seconds
+    if count is not None:
+        return run.count >= count
     return True
 
 
-def _index(rule: AlarmRule, severity: Severity) -> int:
-    """The level of an active severity (the highest level not above it, if the rule file changed)."""
-    fitting = [k for k, level in enumerate(rule.levels) if level.severity.rank <= severity.rank]
-    return fitting[-1] if fitting else 0
-
-
 def _expire(
-    profile: DeviceProfile, rule: AlarmRule, rules: AlarmRuleSet, state: RuleState, upto: datetime
+    profile: DeviceProfile, rule: RulePlan, state: RuleState, upto: datetime, upto_utc: datetime
 ) -> tuple[RuleState, list[AlarmTransition]]:
-    if state.last_ts is None:
-        return state, []
-    silent_at = None
-    if rule.clear_if_silent_seconds is not None:
-        silent_at = state.last_ts + timedelta(seconds=rule.clear_if_silent_seconds.value)
-    window_ended = None
-    if rule.schedule is not None:
-        window_ended = window_end(rules.schedules[rule.schedule], state.last_ts, rules.zone)
+    last = state.last_ts
+    if last is None:
+        return state, _NONE
     ends: list[tuple[datetime, ClearCause]] = []
-    if silent_at is not None and silent_at <= upto:
-        ends.append((silent_at, ClearCause.SILENCE))
+    if rule.silent is not None and last + rule.silent <= upto:
+        ends.append((last + rule.silent, ClearCause.SILENCE))
         state = state.reset_runs()
-    if window_ended is not None and window_ended <= upto:
-        if rule.outside_schedule is OutsideSchedule.CLEAR:
-            ends.append((window_ended, ClearCause.SCHEDULE_END))
+    span = None if rule.calendar is None else rule.calendar.span(last)
+    if span is not None and span.ended(upto, upto_utc):
+        if rule.clear_at_end:
+            ends.append((span.stop, ClearCause.SCHEDULE_END))
         # A run never spans two windows; the clear condition is judged at all times, so clearing stays.
-        state = replace(state.reset_runs(), clearing=state.clearing)
+        clearing = state.clearing
+        state = state.reset_runs()
+        if clearing is not None:
+            state = RuleState(
+                state.device_id, state.rule, last, state.above, state.below, clearing, state.active, state.raised_at
+            )
     if state.active is None or not ends:
-        return state, []
+        return state, _NONE
     at, cause = min(ends)
-    cleared = replace(state.reset_runs(), active=None, raised_at=None)
-    since = state.last_ts if cause is ClearCause.SILENCE else None
-    text = describe(rule, Kind.CLEARED, state.active, since=since, cause=cause)
+    cleared = RuleState(state.device_id, state.rule, last, rule.none, rule.none)
+    since = last if cause is ClearCause.SILENCE else None
+    text = describe(rule.rule, Kind.CLEARED, state.active, since=since, cause=cause)
     transition = _transition(profile, rule, Kind.CLEARED, state.active, state.active, at, since, {}, {}, cause, text)
     return cleared, [transition]
 
 
 def _judge(
     profile: DeviceProfile,
-    rule: AlarmRule,
+    rule: RulePlan,
     resolved: Resolved,
     state: RuleState,
     reading: Reading,
     scheduled: bool,
 ) -> tuple[RuleState, list[AlarmTransition]]:
-    ts, values, n = reading.ts, reading.values, len(rule.levels)
+    ts, values, n = reading.ts, reading.values, rule.levels
     met = resolved.level(values)
     level = met if scheduled else -1
-    none: tuple[Run | None, ...] = (None,) * n
-    above = tuple(extend(state.above[k], ts) if k <= level else None for k in range(n)) if scheduled else none
-    below = tuple(extend(state.below[k], ts) if level < k else None for k in range(n)) if scheduled else none
-    clearing = extend(state.clearing, ts) if state.active and met < 0 and resolved.clears(values) else None
-    top = max((k for k in range(n) if _sustained(above[k], rule.create, ts)), default=-1)
-    new = replace(state, last_ts=ts, above=above, below=below, clearing=clearing)
-    thresholds = resolved.thresholds()
-
-    def emit(kind: Kind, k: int, previous: Severity | None, since: datetime | None) -> AlarmTransition:
-        severity = rule.levels[k].severity if k >= 0 else previous
-        assert severity is not None
-        bounds = (resolved.levels[k],) if k >= 0 else resolved.clear
-        text = describe(rule, kind, severity, values=values, bounds=bounds, any_of=resolved.clear_any, since=since)
-        cause = ClearCause.CONDITION if kind is Kind.CLEARED else None
-        return _transition(profile, rule, kind, severity, previous, ts, since, values, thresholds, cause, text)
-
-    if state.active is None:
-        if top < 0:
-            return new, []
-        severity = rule.levels[top].severity
-        return replace(new, active=severity, raised_at=ts), [emit(Kind.RAISED, top, None, _since(above[top]))]
-    current = _index(rule, state.active)
-    if clearing is not None and _sustained(clearing, rule.clear, ts):
-        cleared = replace(new.reset_runs(), active=None, raised_at=None)
-        return cleared, [emit(Kind.CLEARED, -1, state.active, clearing.since)]
-    if top > current:
-        severity = rule.levels[top].severity
-        return replace(new, active=severity), [emit(Kind.ESCALATED, top, state.active, _since(above[top]))]
-    if current > 0 and _sustained(below[current], rule.create, ts):
-        target = max(top, 0)
-        severity = rule.levels[target].severity
-        return replace(new, active=severity), [emit(Kind.DEESCALATED, target, state.active, _since(below[current]))]
+    # above[k] runs on for the levels met, below[k] for the levels not met; outside the schedule neither.
+    above: tuple[Run | None, ...] = rule.none
+    below: tuple[Run | None, ...] = rule.none
     if level >= 0:
-        return new, [emit(Kind.UPDATED, current, None, None)]
-    return new, []
+        above = tuple([extend(run, ts) if k <= level else None for k, run in enumerate(state.above)])
+    if scheduled and level < n - 1:
+        below = tuple([extend(run, ts) if level < k else None for k, run in enumerate(state.below)])
+    active = state.active
+    clearing = extend(state.clearing, ts) if active and met < 0 and resolved.clears(values) else None
+    top = -1  # the highest level held for the duration; above[k] is a run only for k <= level
+    for k in range(level, -1, -1):
+        if _sustained(above[k], rule.create_seconds, rule.create_count, ts):
+            top = k
+            break
+    device, code = state.device_id, state.rule
+    if active is None:
+        if top < 0:
+            return RuleState(device, code, ts, above, below, clearing), _NONE
+        severity = rule.severities[top]
+        raised = _emit(profile, rule, resolved, Kind.RAISED, top, None, _since(above[top]), reading)
+        return RuleState(device, code, ts, above, below, clearing, severity, ts), [raised]
+    raised_at = state.raised_at
+    current = rule.level_of(active)
+    if clearing is not None and _sustained(clearing, rule.clear_seconds, rule.clear_count, ts):
+        cleared = _emit(profile, rule, resolved, Kind.CLEARED, -1, active, clearing.since, reading)
+        return RuleState(device, code, ts, rule.none, rule.none), [cleared]
+    if top > current:
+        escalated = _emit(profile, rule, resolved, Kind.ESCALATED, top, active, _since(above[top]), reading)
+        return RuleState(device, code, ts, above, below, clearing, rule.severities[top], raised_at), [escalated]
+    if current > 0 and _sustained(below[current], rule.create_seconds, rule.create_count, ts):
+        target = max(top, 0)
+        lowered = _emit(profile, rule, resolved, Kind.DEESCALATED, target, active, _since(below[current]), reading)
+        return RuleState(device, code, ts, above, below, clearing, rule.severities[target], raised_at), [lowered]
+    new = RuleState(device, code, ts, above, below, clearing, active, raised_at)
+    if level >= 0:
+        return new, [_emit(profile, rule, resolved, Kind.UPDATED, current, None, None, reading)]
+    return new, _NONE
+
+
+def _emit(
+    profile: DeviceProfile,
+    rule: RulePlan,
+    resolved: Resolved,
+    kind: Kind,
+    k: int,
+    previous: Severity | None,
+    since: datetime | None,
+    reading: Reading,
+) -> AlarmTransition:
+    """A transition decided by a reading, at severity level k (-1: cleared, at the previous severity)."""
+    severity = rule.severities[k] if k >= 0 else previous
+    assert severity is not None
+    values = reading.values
+    bounds = (resolved.levels[k],) if k >= 0 else resolved.clear
+    text = describe(rule.rule, kind, severity, values=values, bounds=bounds, any_of=resolved.clear_any, since=since)
+    cause = ClearCause.CONDITION if kind is Kind.CLEARED else None
+    thresholds = resolved.thresholds()
+    return _transition(profile, rule, kind, severity, previous, reading.ts, since, values, thresholds, cause, text)
 
 
 def _since(run: Run | None) -> datetime | None:
@@ -233,7 +269,7 @@ def _since(run: Run | None) -> datetime | None:
 
 def _transition(
     profile: DeviceProfile,
-    rule: AlarmRule,
+    rule: RulePlan,
     kind: Kind,
     severity: Severity,
     previous: Severity | None,
@@ -248,7 +284,7 @@ def _transition(
         device_id=profile.device_id,
         district=profile.district,
         rule=rule.code,
-        violation=rule.violation,
+        violation=rule.rule.violation,
         kind=kind,
         severity=severity,
         previous=previous,

@@ -43,7 +43,7 @@ class Reading:
     def __post_init__(self) -> None:
         _aware(self.ts, f"reading ts of {self.device_id}")
         for name, value in self.values.items():
-            if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
                 raise ValueError(f"reading of {self.device_id}: value {name}={value!r} is not a finite number")
 
     @classmethod

@@ -24,7 +24,7 @@ class Run:
     count: int
 
     def extend(self) -> Run:
-        return replace(self, count=self.count + 1)
+        return Run(self.since, self.count + 1)
 
 
 def extend(run: Run | None, ts: datetime) -> Run:
@@ -49,7 +49,10 @@ class RuleState:
     raised_at: datetime | None = None
 
     def fitted(self, levels: int) -> RuleState:
-        """Pad or cut the runs to the rule's level count (the rule file may have changed since)."""
+        """Pad or cut the runs to the rule's level count (the rule file may have changed since); the
+        same state when they fit already."""
+        if len(self.above) == levels and len(self.below) == levels:
+            return self
 
         def fit(runs: tuple[Run | None, ...]) -> tuple[Run | None, ...]:
             return (runs + (None,) * levels)[:levels]
@@ -57,7 +60,19 @@ class RuleState:
         return replace(self, above=fit(self.above), below=fit(self.below))
 
     def reset_runs(self) -> RuleState:
-        return replace(self, above=(None,) * len(self.above), below=(None,) * len(self.below), clearing=None)
+        """No runs; the same state when it has none."""
+        if self.clearing is None and not any(self.above) and not any(self.below):
+            return self
+        return RuleState(
+            device_id=self.device_id,
+            rule=self.rule,
+            last_ts=self.last_ts,
+            above=(None,) * len(self.above),
+            below=(None,) * len(self.below),
+            clearing=None,
+            active=self.active,
+            raised_at=self.raised_at,
+        )
 
     def to_json(self) -> dict[str, Any]:
         return {

@@ -3,17 +3,27 @@ zone-class and day/night tables), severity levels and the relative clear thresho
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass
+import operator
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
 
 from rules.alarm_rules import AlarmRule, AlarmRuleSet, Comparison, Op, Severity
 
 from .model import DeviceProfile, ProfileError
-from .windows import day_part
+from .windows import local_minute
 
 _SYMBOL = {Op.GT: ">", Op.GTE: "≥", Op.LT: "<", Op.LTE: "≤", Op.EQ: "=", Op.NE: "≠"}
+# x OP number; chosen once per bound (a dict of every comparison per reading cost more than the rest).
+_COMPARE: dict[Op, Callable[[float, float], bool]] = {
+    Op.GT: operator.gt,
+    Op.GTE: operator.ge,
+    Op.LT: operator.lt,
+    Op.LTE: operator.le,
+    Op.EQ: operator.eq,
+    Op.NE: operator.ne,
+}
 
 
 @dataclass(frozen=True)
@@ -25,22 +35,19 @@ class Bound:
     value: float | None = None
     low: float | None = None
     high: float | None = None
+    compare: Callable[[float, float], bool] | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "compare", _COMPARE.get(self.op))
 
     def holds(self, values: Mapping[str, float]) -> bool:
         x = values[self.metric]
-        if self.op.is_range:
-            assert self.low is not None and self.high is not None
-            inside = self.low <= x <= self.high
-            return inside if self.op is Op.BETWEEN else not inside
-        assert self.value is not None
-        return {
-            Op.GT: x > self.value,
-            Op.GTE: x >= self.value,
-            Op.LT: x < self.value,
-            Op.LTE: x <= self.value,
-            Op.EQ: x == self.value,
-            Op.NE: x != self.value,
-        }[self.op]
+        if self.compare is not None:
+            assert self.value is not None
+            return self.compare(x, self.value)
+        assert self.low is not None and self.high is not None
+        inside = self.low <= x <= self.high
+        return inside if self.op is Op.BETWEEN else not inside
 
     def numbers(self, key: str) -> dict[str, float]:
         if self.value is not None:
@@ -66,18 +73,20 @@ class Resolved:
 
     def level(self, values: Mapping[str, float]) -> int:
         """The highest severity level this reading meets (levels nest), or -1 when it meets none."""
-        if not all(b.holds(values) for b in self.create_also):
-            return -1
+        for bound in self.create_also:
+            if not bound.holds(values):
+                return -1
         met = -1
-        for k, bound in enumerate(self.levels):
+        for bound in self.levels:
             if not bound.holds(values):
                 break
-            met = k
+            met += 1
         return met
 
     def clears(self, values: Mapping[str, float]) -> bool:
-        results = [b.holds(values) for b in self.clear]
-        return any(results) if self.clear_any else all(results)
+        if self.clear_any:
+            return any(b.holds(values) for b in self.clear)
+        return all(b.holds(values) for b in self.clear)
 
     def thresholds(self) -> dict[str, float]:
         numbers: dict[str, float] = {}
@@ -91,9 +100,11 @@ class Resolved:
         return numbers
 
 
-def setting_value(rules: AlarmRuleSet, name: str, profile: DeviceProfile, ts: datetime) -> float:
+def setting_value(
+    rules: AlarmRuleSet, name: str, profile: DeviceProfile, ts: datetime, minute: int | None = None
+) -> float:
     """The device's override, else the city default, else the table cell for the device attribute and
-    the day part at ts (local time)."""
+    the day part at ts (local time; `minute` is ts's local minute of the day when the caller has it)."""
     if name in profile.settings:
         return float(profile.settings[name])
     setting = rules.settings[name]
@@ -113,7 +124,9 @@ def setting_value(rules: AlarmRuleSet, name: str, profile: DeviceProfile, ts: da
         if found not in table.rows:
             raise ProfileError(f"device {profile.device_id}: {table.by_attribute}={found!r} is not one of {known}")
         row = found
-    column = "all" if table.by_day_part is None else day_part(rules.day_parts[table.by_day_part], ts, rules.zone)
+    column = "all"
+    if table.by_day_part is not None:
+        column = rules.day_parts[table.by_day_part].part_at(local_minute(ts, rules.zone) if minute is None else minute)
     return table.rows[row][column]
 
 
