@@ -71,6 +71,7 @@ class SensorIngest:
         self.clock = clock or (lambda: dt.datetime.now(dt.UTC))
         self._devices: dict[str, tuple[float, Device | None]] = {}
         self._states: dict[str, dict[str, RuleState]] = {}
+        self._profiles: dict[str, tuple[Device, DeviceProfile]] = {}  # the row it was made from, and it
 
     def handle(self, topic: str, payload: bytes) -> Outcome:
         return self.handle_batch([(topic, payload)])[0]
@@ -90,7 +91,7 @@ class SensorIngest:
             states = self._load_states(device.device_id)
             snapshot.setdefault(device.device_id, states)
             try:
-                evaluation = evaluate(profile_of(device), reading, states, self.rules)
+                evaluation = evaluate(self._profile(device), reading, states, self.rules)
             except ProfileError as exc:  # e.g. a noise sensor registered without its zone class
                 outcomes.append(Outcome(dead="misconfigured", detail=str(exc)[:300]))
                 continue
@@ -139,7 +140,7 @@ class SensorIngest:
             device = self._device(device_id)
             if device is None or not any(state.active is not None for state in states.values()):
                 continue
-            evaluation = tick(profile_of(device), states, self.clock(), self.rules)
+            evaluation = tick(self._profile(device), states, self.clock(), self.rules)
             if evaluation.transitions:
                 snapshot[device_id] = states
                 self._states[device_id] = dict(evaluation.states)
@@ -175,6 +176,14 @@ class SensorIngest:
                         outcome.deduplicated += 1
                     elif what == "cleared" and alarm is not None:
                         outcome.cleared_alarms.append(alarm)
+
+    def _profile(self, device: Device) -> DeviceProfile:
+        """The evaluator's profile of a cached device row, made once per cache load (reading the row's
+        SQLAlchemy attributes for every message cost ~3 µs)."""
+        cached = self._profiles.get(device.device_id)
+        if cached is None or cached[0] is not device:
+            cached = self._profiles[device.device_id] = (device, profile_of(device))
+        return cached[1]
 
     def _device(self, device_id: str) -> Device | None:
         cached = self._devices.get(device_id)
