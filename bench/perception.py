@@ -44,7 +44,9 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
+from sqlmodel import Session, select
 
+from core.models import Jurisdiction
 from core.perception_tables import Device
 from perception.ingest import FUTURE_TOLERANCE, MAX_AGE, MAX_PAYLOAD_BYTES, profile_of
 from perception.sensors import RuleState, evaluate
@@ -59,6 +61,7 @@ MQTT_N = int(os.environ.get("BENCH_MQTT_N", "50000"))
 MQTT_HOST, MQTT_PORT = "127.0.0.1", 1883
 MQTT_INFLIGHT = int(os.environ.get("BENCH_MQTT_INFLIGHT", "20"))  # the publisher's unacknowledged QoS 1 messages
 MQTT_WINDOW = 500  # messages the publisher may be ahead of the subscriber (the broker queues 1000 at most)
+DB_MESSAGES = int(os.environ.get("BENCH_DB_N", "100000"))  # (c): messages through SensorIngest and PostgreSQL
 MQTT_FROM_MINUTE = 10 * 60  # the MQTT slice starts at 10:00 Beijing
 DISTRICT = "990102"
 START = dt.datetime(2026, 11, 25, 16, 0, tzinfo=dt.UTC)  # 00:00 Beijing, Thursday 26 November
@@ -318,11 +321,42 @@ def over_mqtt(pairs: list[Message], clock: list[dt.datetime], rules: AlarmRuleSe
     )
 
 
+def with_database(pairs: list[Message], clock: list[dt.datetime], rules: AlarmRuleSet) -> None:
+    """(c) The worker's own path: SensorIngest.handle_batch, 500 messages a batch, rule states and alarm
+    transitions committed to PostgreSQL per batch (what is acknowledged to the broker after each)."""
+    from bench.stack import seeded_schema
+    from core.db import make_engine
+    from perception.ingest import SensorIngest
+
+    first = MQTT_FROM_MINUTE * DEVICES  # from 10:00 Beijing, as the MQTT slice: the lunch service raises alarms
+    pairs, clock = pairs[first:], clock[first:]
+    count = min(len(pairs), DB_MESSAGES)
+    with seeded_schema() as url:
+        engine = make_engine(url)
+        with Session(engine) as session:
+            path = session.exec(select(Jurisdiction.path).where(Jurisdiction.code == DISTRICT)).one()
+            for device in registry().values():
+                session.add(device.model_copy(update={"jurisdiction_path": path}))
+            session.commit()
+        ingest = SensorIngest(engine, rules, clock=lambda: clock[count - 1])
+        began = time.perf_counter()
+        transitions = 0
+        for start in range(0, count, 500):
+            transitions += sum(len(o.transitions) for o in ingest.handle_batch(pairs[start : start + 500]))
+        took = time.perf_counter() - began
+        engine.dispose()
+    print(
+        f"(c) SensorIngest.handle_batch into PostgreSQL, 500 a batch: {count / took:,.0f} msg/s "
+        f"({count} messages from 10:00 Beijing, {transitions} alarm transitions recorded); {load()}"
+    )
+
+
 def main() -> None:
     rules = load_alarm_rules()
     devices = registry()
     pairs, clock = stream()
     in_memory(pairs, clock, rules, devices)
+    with_database(pairs, clock, rules)
     over_mqtt(pairs, clock, rules, devices)
 
 

@@ -81,6 +81,25 @@ def apply_signal(session: Session, signal: AlarmSignal) -> tuple[Alarm | None, O
     raise RuntimeError(f"alarm {signal.source_ref}/{signal.rule_code}: no stable state after 3 attempts")
 
 
+def apply_signals(session: Session, signals: list[AlarmSignal]) -> list[tuple[Alarm | None, Outcome]]:
+    """Record many signals in one transaction (a storm of readings: one commit, not one per reading). If
+    a concurrent writer makes it conflict, they are recorded one by one instead (`apply_signal`)."""
+    if not signals:
+        return []
+    try:
+        results = [_apply(session, signal) for signal in signals]
+        session.commit()
+    except IntegrityError as exc:
+        session.rollback()
+        if "uq_alarm_open_per_source_rule" not in str(exc) and "alarm.source_ref" not in str(exc):
+            raise
+        return [apply_signal(session, signal) for signal in signals]
+    for alarm, _ in results:
+        if alarm is not None:
+            session.refresh(alarm)
+    return results
+
+
 def _apply(session: Session, signal: AlarmSignal) -> tuple[Alarm | None, Outcome]:
     alarm = open_alarm(session, signal.source_ref, signal.rule_code)
     if signal.transition == "cleared":

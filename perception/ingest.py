@@ -25,7 +25,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from core.alarms import AlarmSignal, apply_signal
+from core.alarms import AlarmSignal, apply_signals
 from core.perception_tables import Alarm, Device, SensorRuleState
 from perception.sensors.evaluator import evaluate, tick
 from perception.sensors.model import AlarmTransition, DeviceProfile, Evaluation, ProfileError, Reading
@@ -167,15 +167,19 @@ class SensorIngest:
         with Session(self.engine, expire_on_commit=False) as session:
             _save_states(session, changed)
             session.commit()
-            for outcome, device, evaluation in pending:
-                for transition in evaluation.transitions:
-                    alarm, what = apply_signal(session, signal_of(device, transition))
-                    if what == "new" and alarm is not None:
-                        outcome.new_alarms.append(alarm)
-                    elif what == "updated":
-                        outcome.deduplicated += 1
-                    elif what == "cleared" and alarm is not None:
-                        outcome.cleared_alarms.append(alarm)
+            routed = [
+                (outcome, signal_of(device, transition))
+                for outcome, device, evaluation in pending
+                for transition in evaluation.transitions
+            ]
+            recorded = apply_signals(session, [signal for _, signal in routed])
+            for (outcome, _), (alarm, what) in zip(routed, recorded, strict=True):
+                if what == "new" and alarm is not None:
+                    outcome.new_alarms.append(alarm)
+                elif what == "updated":
+                    outcome.deduplicated += 1
+                elif what == "cleared" and alarm is not None:
+                    outcome.cleared_alarms.append(alarm)
 
     def _profile(self, device: Device) -> DeviceProfile:
         """The evaluator's profile of a cached device row, made once per cache load (reading the row's

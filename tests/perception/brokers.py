@@ -28,6 +28,7 @@ class PrivateBroker:
         binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
         self.port = free_port()
         folder.mkdir(parents=True, exist_ok=True)
+        folder.chmod(0o777)  # mosquitto started as root drops to its own user, which must write its persistence here
         self.config = folder / "mosquitto.conf"
         self.config.write_text(
             f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence true\n"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -35,10 +37,14 @@ def shared_broker() -> int:
 
 
 @pytest.fixture
-def private_broker(tmp_path: Path) -> Iterator[PrivateBroker]:
-    broker = PrivateBroker(tmp_path / "mosquitto")
+def private_broker() -> Iterator[PrivateBroker]:
+    # Not under tmp_path: pytest makes its folders 0700, and mosquitto, started as root, drops to its own
+    # user, which must reach the folder to save its persistence (sessions, queued messages) on the way down.
+    folder = Path(tempfile.mkdtemp(prefix="zhifa-mosquitto-"))
+    broker = PrivateBroker(folder)
     broker.start()
     try:
         yield broker
     finally:
         broker.stop()
+        shutil.rmtree(folder, ignore_errors=True)
