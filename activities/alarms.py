@@ -137,7 +137,7 @@ async def open_alarm_case(request: OpenCaseRequest) -> bool:
         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
     )
     recorded = await asyncio.to_thread(_evidence, request)
-    handle = client.get_workflow_handle_for(EnforcementCaseWorkflow.run, request.case_id)
+    handle = client.get_workflow_handle(request.case_id)  # signals are typed by the method passed
     for evidence in recorded:
         await handle.signal(EnforcementCaseWorkflow.evidence_recorded, evidence)
     return True
