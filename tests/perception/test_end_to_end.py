@@ -102,9 +102,7 @@ async def test_readings_become_an_alarm_a_triage_and_a_case_with_the_readings_as
             assert alarm is not None and case_id is not None, "no case opened from the alarm"
             assert (alarm.outcome, alarm.violation_code) == ("case_opened", "restaurant_fumes")
             assert alarm.triage_workflow_id and alarm.triage_workflow_id.startswith(f"triage/{device.device_id}/")
-            state = await client.get_workflow_handle(case_id).query(
-                EnforcementCaseWorkflow.state
-            )
+            state = await client.get_workflow_handle(case_id).query(EnforcementCaseWorkflow.state)
             assert state.summary.source == "alarm" and [t.kind for t in state.open_tasks] == ["verify_lead"]
             with Session(perception_db) as session:
                 [evidence] = session.exec(select(Evidence).where(Evidence.case_id == case_id)).all()
