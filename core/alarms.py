@@ -76,9 +76,14 @@ def apply_signal(session: Session, signal: AlarmSignal) -> tuple[Alarm | None, O
             return alarm, outcome
         except IntegrityError as exc:
             session.rollback()
-            if "uq_alarm_open_per_source_rule" not in str(exc) and "alarm.source_ref" not in str(exc):
+            if not _open_alarm_conflict(exc):
                 raise
     raise RuntimeError(f"alarm {signal.source_ref}/{signal.rule_code}: no stable state after 3 attempts")
+
+
+def _open_alarm_conflict(exc: IntegrityError) -> bool:
+    """Did a concurrent writer open the same (source, rule) alarm first (PostgreSQL's index name, SQLite's columns)?"""
+    return "uq_alarm_open_per_source_rule" in str(exc) or "alarm.source_ref" in str(exc)
 
 
 def apply_signals(session: Session, signals: list[AlarmSignal]) -> list[tuple[Alarm | None, Outcome]]:
@@ -91,7 +96,7 @@ def apply_signals(session: Session, signals: list[AlarmSignal]) -> list[tuple[Al
         session.commit()
     except IntegrityError as exc:
         session.rollback()
-        if "uq_alarm_open_per_source_rule" not in str(exc) and "alarm.source_ref" not in str(exc):
+        if not _open_alarm_conflict(exc):
             raise
         return [apply_signal(session, signal) for signal in signals]
     for alarm, _ in results:
