@@ -13,6 +13,9 @@ from collections.abc import Awaitable, Callable
 from decimal import Decimal
 from typing import Any
 
+from temporalio.api.enums.v1 import EventType
+from temporalio.api.history.v1 import HistoryEvent
+
 from tests.rules.task_samples import VALID
 from tests.workflows.case import forms
 from tests.workflows.case.driver import HEAD1, OFFICER1, OFFICER2, CaseDriver, case_input
@@ -68,9 +71,33 @@ async def now(case: CaseDriver) -> dt.datetime:
 
 
 async def finished(case: CaseDriver) -> CaseSummary:
-    """The workflow's result (time skips while we wait), bounded in real time."""
-    summary: CaseSummary = await asyncio.wait_for(case.handle.result(), RESULT_TIMEOUT)
+    """The workflow's result (time skips while we wait), bounded in real time. A run that does not
+    finish fails with the tail of its history, which says where it stopped."""
+    try:
+        summary: CaseSummary = await asyncio.wait_for(case.handle.result(), RESULT_TIMEOUT)
+    except TimeoutError:
+        raise AssertionError(f"{case.handle.id} did not finish:\n{await history_tail(case)}") from None
     return summary
+
+
+async def history_tail(case: CaseDriver, events: int = 30) -> str:
+    history = await case.handle.fetch_history()
+    timers: dict[str, HistoryEvent] = {}
+    for event in history.events:
+        if event.HasField("timer_started_event_attributes"):
+            timers[event.timer_started_event_attributes.timer_id] = event
+        for closed in ("timer_fired_event_attributes", "timer_canceled_event_attributes"):
+            if event.HasField(closed):
+                timers.pop(getattr(event, closed).timer_id, None)
+    open_timers = "\n".join(_brief(e) for e in timers.values())
+    return f"timers open:\n{open_timers}\nlast events:\n" + "\n".join(_brief(e) for e in history.events[-events:])
+
+
+def _brief(event: HistoryEvent) -> str:
+    kind = EventType.Name(event.event_type).removeprefix("EVENT_TYPE_")
+    attributes = event.WhichOneof("attributes") or ""
+    detail = " ".join(str(getattr(event, attributes)).split()) if "timer" in attributes.lower() else ""
+    return f"{event.event_id} {event.event_time.ToJsonString()} {kind} {detail}"
 
 
 def events(state: CaseState, kind: str) -> list[CaseEvent]:
