@@ -211,6 +211,7 @@ SCENARIOS: dict[str, Scenario] = {
     "case-paid-projection-coalesced": case_paid,  # the same case after the projection-coalescing patch
     "case-paid-documents": case_paid,  # the same case after the issue-documents patch
     "case-paid-stage-documents": case_paid,  # … and after issue-stage-documents (its 调查终结报告)
+    "case-paid-window-left-to-run": case_paid,  # … and after projection-window-left-to-run
     "case-overdue-escalated": case_overdue_escalated,
     "case-lead-not-established": lead_not_established,
     "case-calendar-updated": case_calendar_updated,
