@@ -5,7 +5,8 @@ must be canonical), the tree is rebuilt leaf by leaf (`merkle.CompactRange`), ev
 hash is compared with the rebuilt one, every signed tree head is checked against the rebuilt root at
 its size and against the public key, and every pair of consecutive anchors is checked for
 consistency (RFC 9162 §2.1.4) with a proof read from storage — the proof a third party would get.
-One pass, memory bounded by the chunk size.
+Given the chain's records (`ledger.chain_audit.read_chain`), the anchors are checked against the
+chain too. One pass, memory bounded by the chunk size.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlmodel import Session
 
 from ledger import merkle
 from ledger.canonical import canonical_json
+from ledger.chain_audit import ChainView, check_chain
 from ledger.service import head_of
 from ledger.signing import verify_head
 from ledger.store import STRIDE, LedgerStore
@@ -36,6 +38,7 @@ class AuditReport:
     heads_checked: int = 0
     anchors_checked: int = 0
     consistency_checked: int = 0
+    chain_checked: int = 0  # anchors read back from the chain and compared
     problems: list[str] = field(default_factory=list)
     problem_count: int = 0
 
@@ -55,9 +58,11 @@ def audit(
     public_key: Ed25519PublicKey,
     progress: Callable[[int], None] | None = None,
     chunk: int = CHUNK,
+    chain: ChainView | None = None,
 ) -> AuditReport:
     report = AuditReport(tree_size=store.size(session))
     heads = {row.tree_size: row for row in store.heads(session)}
+    wanted = set(heads) | (chain.sizes() if chain is not None else set())  # the sizes whose roots are compared
     edge = merkle.CompactRange.empty()
     rebuilt: dict[merkle.Node, bytes] = {}
     roots: dict[int, bytes] = {}
@@ -75,7 +80,7 @@ def audit(
             _check_leaf(report, index, text, stored_hash)
             edge.append(merkle.leaf_hash(text.encode("utf-8")), completed)
             report.leaves_checked += 1
-            if edge.size in heads:
+            if edge.size in wanted:
                 roots[edge.size] = edge.root()
         if edge.size != stop:
             report.problem(f"leaves {edge.size}..{stop - 1} are missing")
@@ -86,6 +91,8 @@ def audit(
             progress(stop - start)
     _check_heads(report, heads, roots, public_key)
     _check_anchors(report, session, store, heads)
+    if chain is not None:
+        report.chain_checked = check_chain(report, chain, heads, roots, report.tree_size)
     return report
 
 

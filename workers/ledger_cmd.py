@@ -5,7 +5,8 @@ court, a lawyer or a party runs on what they were given. Exit 0: every check pas
 anchor is still pending passes unless --require-anchor); exit 1: a check failed, with the reason.
 
 `zhifa ledger audit` recomputes the whole tree from the database and checks every stored hash, tree
-head and anchor (ledger/audit.py); `zhifa ledger anchor` runs one anchoring round now, without
+head and anchor (ledger/audit.py), with --chain also against the chain's own records
+(ledger/chain_audit.py); `zhifa ledger anchor` runs one anchoring round now, without
 Temporal (the same code the scheduled workflow runs); `zhifa ledger public-key` prints the key.
 """
 
@@ -25,9 +26,13 @@ from core.docstore import make_store
 from core.file_audit import audit_files, count_items
 from core.settings import get_settings
 from ledger.audit import audit
+from ledger.backends import make_backend
+from ledger.chain_audit import ChainReader, ChainView, read_chain
+from ledger.heads import AnchorError
 from ledger.receipts import verify_receipt
 from ledger.service import get_ledger
 from ledger.signing import load_public_key, public_pem
+from ledger.tables import LedgerAnchor
 
 console = Console(soft_wrap=True)  # hashes and ids stay whole on one line, copyable
 errors = Console(stderr=True, soft_wrap=True)
@@ -93,6 +98,9 @@ def audit_command(
     files: Annotated[
         bool, typer.Option("--files", help="also re-hash every evidence file and document in the store")
     ] = False,
+    chain: Annotated[
+        bool, typer.Option("--chain", help="also read every anchor back from the configured chain and compare")
+    ] = False,
 ) -> None:
     """Recompute the whole log from storage; check every leaf, stored subtree, tree head and anchor."""
     settings = get_settings()
@@ -102,10 +110,11 @@ def audit_command(
     try:
         with Session(engine) as session:
             size = ledger.store.size(session)
+            view = _chain_view(ledger.store.anchors(session), ledger.log_id) if chain else None
             columns = (TextColumn("auditing"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
             with Progress(*columns, console=errors, transient=True) as bar:
                 task = bar.add_task("leaves", total=size)
-                report = audit(session, ledger.store, key, progress=lambda n: bar.advance(task, n))
+                report = audit(session, ledger.store, key, progress=lambda n: bar.advance(task, n), chain=view)
             if files:
                 with Progress(*columns, console=errors, transient=True) as bar:
                     task = bar.add_task("files", total=count_items(session))
@@ -116,6 +125,7 @@ def audit_command(
     console.print(
         f"{report.leaves_checked} leaves, {report.nodes_checked} stored subtrees, {report.heads_checked} tree heads, "
         f"{report.anchors_checked} anchors ({report.consistency_checked} consistency proofs) checked"
+        + (f"; {report.chain_checked} read back from the {view.backend} chain" if view is not None else "")
     )
     problems, count = list(report.problems), report.problem_count
     if files:
@@ -132,11 +142,36 @@ def audit_command(
     console.print("[green]AUDIT PASSED[/green]")
 
 
+def _chain_view(anchors: list[LedgerAnchor], log_id: str) -> ChainView:
+    """The configured chain's records of the log's anchors; exit 2 when the backend keeps none outside the log."""
+    try:
+        backend = make_backend(get_settings())
+    except ValueError as exc:
+        errors.print(f"[red]--chain[/red]: {exc}")
+        raise typer.Exit(2) from None
+    if not isinstance(backend, ChainReader):
+        errors.print(
+            f"[red]--chain[/red]: the {backend.name} anchor backend keeps its anchors only in this database: "
+            "there is no chain to compare with"
+        )
+        raise typer.Exit(2)
+    try:
+        with errors.status(f"reading {len(anchors)} anchors back from the {backend.name} chain"):
+            return read_chain(backend, log_id, anchors)
+    except AnchorError as exc:  # the Gateway's errors among them
+        errors.print(f"[red]--chain[/red]: the {backend.name} chain cannot be read: {exc}")
+        raise typer.Exit(2) from None
+    finally:
+        close = getattr(backend, "close", None)
+        if close is not None:
+            close()
+
+
 @ledger_app.command("anchor")
 def anchor_command() -> None:
     """Run one anchoring round now (sign the current head, anchor it on the configured backend)."""
     from activities.ledger import anchor_round
-    from ledger.heads import AnchorConflict, AnchorError
+    from ledger.heads import AnchorConflict
 
     try:
         summary = anchor_round()

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 from cryptography import x509
 from google.protobuf import timestamp_pb2
 
+from ledger.chain_audit import ChainRecord
 from ledger.fabric.errors import CommitError, GatewayError
 from ledger.fabric.gateway import GatewayClient
 from ledger.fabric.identity import load_identity
@@ -104,6 +105,23 @@ class FabricAnchorBackend:
     def latest(self, log_id: str) -> dict[str, Any] | None:
         """The record of the log's highest anchored tree size, None when the log has none."""
         return self._read("latest", [log_id])
+
+    def chain_record(self, log_id: str, tree_size: int) -> ChainRecord | None:
+        return _chain_record(self.get_anchor(log_id, tree_size))
+
+    def latest_record(self, log_id: str) -> ChainRecord | None:
+        return _chain_record(self.latest(log_id))
+
+
+def _chain_record(stored: dict[str, Any] | None) -> ChainRecord | None:
+    if stored is None:
+        return None
+    return ChainRecord(
+        tree_size=int(stored["tree_size"]),
+        root_hash=str(stored["root_hash"]),
+        signature=str(stored["signature"]),
+        tx_id=str(stored["tx_id"]),
+    )
 
 
 def _file(variable: str, path: Path) -> Path:
