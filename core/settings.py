@@ -141,6 +141,10 @@ class Settings(BaseSettings):
     ledger_fabric_peer_endpoint: str = Field(default="", description="host:port of a peer's Gateway service")
     ledger_fabric_peer_host_alias: str = Field(default="", description="TLS server name, when not the endpoint's host")
     ledger_fabric_tls_root_cert: Path | None = Field(default=None, description="PEM CA of the peer; empty: no TLS")
+    ledger_fabric_tls_client_cert: Path | None = Field(
+        default=None, description="PEM client TLS certificate, for peers that require client authentication"
+    )
+    ledger_fabric_tls_client_key: Path | None = Field(default=None, description="its private key, PEM")
     ledger_fabric_msp_id: str = ""
     ledger_fabric_cert: Path | None = Field(default=None, description="the client identity's X.509 certificate, PEM")
     ledger_fabric_key: Path | None = Field(default=None, description="its ECDSA P-256 private key, PEM")

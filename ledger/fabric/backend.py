@@ -10,20 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from cryptography import x509
 from google.protobuf import timestamp_pb2
 
 from ledger.chain_audit import ChainRecord
 from ledger.fabric.errors import CommitError, GatewayError
 from ledger.fabric.gateway import GatewayClient
-from ledger.fabric.identity import load_identity
 from ledger.heads import AnchorConflict, AnchorError, AnchorRecord, SignedTreeHead
-
-if TYPE_CHECKING:
-    from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
@@ -122,48 +116,3 @@ def _chain_record(stored: dict[str, Any] | None) -> ChainRecord | None:
         signature=str(stored["signature"]),
         tx_id=str(stored["tx_id"]),
     )
-
-
-def _file(variable: str, path: Path) -> Path:
-    if not path.is_file():
-        raise ValueError(f"{variable}={path}: no such file")
-    return path
-
-
-def fabric_backend(settings: Settings) -> FabricAnchorBackend:
-    """The backend configured by ZHIFA_LEDGER_FABRIC_*; ValueError naming what is missing or unreadable."""
-    required = {
-        "ZHIFA_LEDGER_FABRIC_PEER_ENDPOINT": settings.ledger_fabric_peer_endpoint,
-        "ZHIFA_LEDGER_FABRIC_MSP_ID": settings.ledger_fabric_msp_id,
-        "ZHIFA_LEDGER_FABRIC_CERT": settings.ledger_fabric_cert,
-        "ZHIFA_LEDGER_FABRIC_KEY": settings.ledger_fabric_key,
-        "ZHIFA_LEDGER_FABRIC_CHANNEL": settings.ledger_fabric_channel,
-        "ZHIFA_LEDGER_FABRIC_CHAINCODE": settings.ledger_fabric_chaincode,
-    }
-    missing = [name for name, value in required.items() if value is None or str(value) in ("", ".")]
-    if missing:
-        raise ValueError(f"the fabric anchor backend needs {', '.join(missing)}")
-    assert settings.ledger_fabric_cert is not None and settings.ledger_fabric_key is not None  # checked just above
-    identity = load_identity(
-        settings.ledger_fabric_msp_id,
-        _file("ZHIFA_LEDGER_FABRIC_CERT", settings.ledger_fabric_cert),
-        _file("ZHIFA_LEDGER_FABRIC_KEY", settings.ledger_fabric_key),
-    )
-    tls_root: bytes | None = None
-    tls_path = settings.ledger_fabric_tls_root_cert
-    if tls_path is not None and str(tls_path) not in ("", "."):  # an empty variable arrives as Path(".")
-        tls_root = _file("ZHIFA_LEDGER_FABRIC_TLS_ROOT_CERT", tls_path).read_bytes()
-        try:
-            x509.load_pem_x509_certificates(tls_root)
-        except ValueError as exc:
-            raise ValueError(f"ZHIFA_LEDGER_FABRIC_TLS_ROOT_CERT={tls_path}: not PEM certificates ({exc})") from exc
-    gateway = GatewayClient(
-        identity,
-        endpoint=settings.ledger_fabric_peer_endpoint,
-        channel=settings.ledger_fabric_channel,
-        chaincode=settings.ledger_fabric_chaincode,
-        timeout_seconds=settings.ledger_fabric_timeout_seconds,
-        tls_root_cert=tls_root,
-        host_alias=settings.ledger_fabric_peer_host_alias,
-    )
-    return FabricAnchorBackend(gateway)

@@ -56,8 +56,10 @@ class GatewayClient:
         chaincode: str,
         timeout_seconds: float,
         tls_root_cert: bytes | None = None,
+        tls_client: tuple[bytes, bytes] | None = None,
         host_alias: str = "",
     ) -> None:
+        """`tls_client`: (certificate chain, private key) PEM, for a peer that requires mutual TLS."""
         self.identity = identity
         self.endpoint = endpoint
         self.channel = channel
@@ -68,7 +70,10 @@ class GatewayClient:
         else:
             # The peer's certificate names its host, which need not be how this process reaches it.
             options = [("grpc.ssl_target_name_override", host_alias)] if host_alias else []
-            credentials = grpc.ssl_channel_credentials(root_certificates=tls_root_cert)
+            chain, key = tls_client if tls_client is not None else (None, None)
+            credentials = grpc.ssl_channel_credentials(
+                root_certificates=tls_root_cert, private_key=key, certificate_chain=chain
+            )
             self._channel = grpc.secure_channel(endpoint, credentials, options=options)
         self._stub = protos.gateway_grpc.GatewayStub(self._channel)
 

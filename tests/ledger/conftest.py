@@ -50,3 +50,10 @@ def fabric_tls(tmp_path: Path) -> Iterator[FabricNetwork]:
     """The same behind TLS with a self-signed server certificate for peer0.org1.example.com."""
     with fabric_network(tmp_path, tls=True) as network:
         yield network
+
+
+@pytest.fixture
+def fabric_mtls(tmp_path: Path) -> Iterator[FabricNetwork]:
+    """Behind TLS with client authentication required: the client presents a certificate of the peer's TLS CA."""
+    with fabric_network(tmp_path, tls=True, mutual_tls=True) as network:
+        yield network

@@ -295,6 +295,51 @@ def test_tls_refuses_an_untrusted_peer(fabric_tls: FabricNetwork, tmp_path_facto
     backend.close()
 
 
+def test_mutual_tls(fabric_mtls: FabricNetwork, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """A peer that requires client authentication lets in the configured client certificate, and nobody else."""
+    backend = fabric_backend(fabric_mtls.settings)
+    assert backend.anchor(signed_head()).block == 1
+    backend.close()
+
+    anonymous = fabric_backend(
+        fabric_mtls.settings.model_copy(
+            update={"ledger_fabric_tls_client_cert": None, "ledger_fabric_tls_client_key": None}
+        )
+    )
+    with pytest.raises(AnchorError, match="UNAVAILABLE"):  # the handshake fails: no client certificate
+        anonymous.latest("zhifa-evidence")
+    anonymous.close()
+
+    stranger_ca = issue("tlsca.elsewhere.example.com", ca=True)
+    stranger = issue("anchor-client.elsewhere.example.com", stranger_ca)
+    directory = tmp_path_factory.mktemp("stranger")
+    (directory / "cert.pem").write_bytes(stranger.cert_pem)
+    (directory / "key.pem").write_bytes(stranger.key_pem)
+    outsider = fabric_backend(
+        fabric_mtls.settings.model_copy(
+            update={
+                "ledger_fabric_tls_client_cert": directory / "cert.pem",
+                "ledger_fabric_tls_client_key": directory / "key.pem",
+            }
+        )
+    )
+    with pytest.raises(AnchorError, match="UNAVAILABLE"):  # a certificate the peer's TLS CA did not issue
+        outsider.latest("zhifa-evidence")
+    outsider.close()
+
+
+def test_client_tls_configuration_errors(fabric_mtls: FabricNetwork) -> None:
+    settings = fabric_mtls.settings
+    with pytest.raises(ValueError, match="TLS_CLIENT_CERT and ZHIFA_LEDGER_FABRIC_TLS_CLIENT_KEY go together"):
+        fabric_backend(settings.model_copy(update={"ledger_fabric_tls_client_key": None}))
+    mismatched = settings.model_copy(update={"ledger_fabric_tls_client_key": settings.ledger_fabric_key})
+    with pytest.raises(ValueError, match=r"TLS_CLIENT_KEY=.* is not the key of the certificate"):
+        fabric_backend(mismatched)
+    plain = settings.model_copy(update={"ledger_fabric_tls_root_cert": None})  # TLS off, a client certificate set
+    with pytest.raises(ValueError, match="needs ZHIFA_LEDGER_FABRIC_TLS_ROOT_CERT"):
+        fabric_backend(plain)
+
+
 def test_configuration_errors_name_the_variable(fabric: FabricNetwork, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="ZHIFA_LEDGER_FABRIC_PEER_ENDPOINT, ZHIFA_LEDGER_FABRIC_MSP_ID") as caught:
         fabric_backend(
