@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy.engine import Engine
 
 from core.db import make_engine, migrate
-from tests.ledger.fabric_gateway_server import FabricNetwork, fabric_network
+from tests.ledger.fabric_network import FabricNetwork, fabric_network
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])

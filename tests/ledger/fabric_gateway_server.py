@@ -1,4 +1,5 @@
-"""An in-process Fabric Gateway for tests: one peer of one org, one channel, the real anchoring chaincode.
+"""An in-process Fabric Gateway for tests: one peer of one org, one channel, the real anchoring chaincode
+(served by tests/ledger/fabric_network.py).
 
 It plays the parts a client cannot tell apart from a real network — the gateway, its endorsing peer, the orderer
 and the committing peer — and checks what they check: the proposal's signature with the key of the creator's
@@ -18,20 +19,16 @@ import collections
 import datetime as dt
 import hashlib
 import threading
-from collections.abc import Callable, Iterator
-from concurrent import futures
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import grpc
 from cryptography import x509
 from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.utils import decode_dss_signature
-from cryptography.x509.oid import NameOID
 from fabric_protos.gateway import gateway_pb2 as _gateway_pb2
 from fabric_protos.gateway import gateway_pb2_grpc as _gateway_pb2_grpc
 from fabric_protos.ledger.rwset import rwset_pb2 as _rwset_pb2
@@ -39,7 +36,6 @@ from fabric_protos.ledger.rwset.kvrwset import kv_rwset_pb2 as _kv_rwset_pb2
 from fabric_protos.peer import transaction_pb2 as _transaction_pb2
 from google.protobuf import any_pb2
 
-from core.settings import Settings
 from ledger.chaincode import new_chaincode
 from tests.ledger.memory_stub import (
     Simulation,
@@ -51,6 +47,7 @@ from tests.ledger.memory_stub import (
     proposal_response_pb2,
     run_chaincode,
 )
+from tests.ledger.pki import Credential
 
 gateway_pb2: Any = _gateway_pb2
 gateway_grpc: Any = _gateway_pb2_grpc
@@ -61,45 +58,6 @@ transaction_pb2: Any = _transaction_pb2
 P256_N = 0xFFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551
 PEER_ADDRESS = "peer0.org1.example.com:7051"
 VALID = transaction_pb2.TxValidationCode.Value("VALID")
-
-
-# --- a throwaway PKI ---------------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Credential:
-    key: ec.EllipticCurvePrivateKey
-    cert: x509.Certificate
-
-    @property
-    def cert_pem(self) -> bytes:
-        return self.cert.public_bytes(serialization.Encoding.PEM)
-
-    @property
-    def key_pem(self) -> bytes:
-        return self.key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-
-
-def issue(common_name: str, issuer: Credential | None = None, *, dns: str = "", ca: bool = False) -> Credential:
-    """An ECDSA P-256 certificate; self-signed when no issuer is given."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
-    now = dt.datetime.now(dt.UTC)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(issuer.cert.subject if issuer else name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-    )
-    if dns:
-        builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(dns)]), critical=False)
-    return Credential(key, builder.sign(issuer.key if issuer else key, hashes.SHA256()))
 
 
 # --- Fabric-style failures ---------------------------------------------------------------------------------------
@@ -409,85 +367,3 @@ class FakeFabric(gateway_grpc.GatewayServicer):  # type: ignore[misc]
         except Refusal as refusal:
             context.abort_with_status(refusal.status())
         return gateway_pb2.CommitStatusResponse(result=code, block_number=block)
-
-
-@dataclass
-class RunningGateway:
-    servicer: FakeFabric
-    server: grpc.Server
-    port: int
-
-    def stop(self) -> None:
-        self.server.stop(grace=None)
-
-
-def serve(
-    servicer: FakeFabric, *, tls: Credential | None = None, client_ca: Credential | None = None
-) -> RunningGateway:
-    """Listen on 127.0.0.1 (an ephemeral port), plain or with ``tls`` as the server certificate; with
-    ``client_ca``, only clients presenting a TLS certificate it issued are let in (mutual TLS)."""
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=8))
-    gateway_grpc.add_GatewayServicer_to_server(servicer, server)
-    if tls is None:
-        port = server.add_insecure_port("127.0.0.1:0")
-    else:
-        credentials = grpc.ssl_server_credentials(
-            [(tls.key_pem, tls.cert_pem)],
-            root_certificates=client_ca.cert_pem if client_ca else None,
-            require_client_auth=client_ca is not None,
-        )
-        port = server.add_secure_port("127.0.0.1:0", credentials)
-    server.start()
-    return RunningGateway(servicer, server, port)
-
-
-PEER_TLS_NAME = "peer0.org1.example.com"  # the TLS certificate names only this: reaching 127.0.0.1 needs the alias
-
-
-@dataclass
-class FabricNetwork:
-    fabric: FakeFabric
-    gateway: RunningGateway
-    settings: Settings  # a client's: ZHIFA_LEDGER_FABRIC_* pointing at the gateway, files under the test directory
-    ca: Credential
-    client: Credential
-    tls: Credential | None
-
-
-@contextmanager
-def fabric_network(directory: Path, *, tls: bool, mutual_tls: bool = False) -> Iterator[FabricNetwork]:
-    """A CA, a client and a peer identity under it, the gateway serving (TLS: a self-signed server certificate;
-    mutual TLS: also a TLS CA whose client certificate the peer requires, as Fabric's clientAuthRequired)."""
-    ca = issue("ca.org1.example.com", ca=True)
-    client = issue("anchor-client@org1.example.com", ca)
-    peer = issue(PEER_TLS_NAME, ca)
-    server_tls = issue(PEER_TLS_NAME, dns=PEER_TLS_NAME) if tls or mutual_tls else None
-    client_tls_ca = issue("tlsca.org1.example.com", ca=True) if mutual_tls else None
-    (directory / "client-cert.pem").write_bytes(client.cert_pem)
-    (directory / "client-key.pem").write_bytes(client.key_pem)
-    if server_tls is not None:
-        (directory / "tls-root.pem").write_bytes(server_tls.cert_pem)
-    if client_tls_ca is not None:
-        client_tls = issue("anchor-client.org1.example.com", client_tls_ca)
-        (directory / "client-tls-cert.pem").write_bytes(client_tls.cert_pem)
-        (directory / "client-tls-key.pem").write_bytes(client_tls.key_pem)
-    fabric = FakeFabric(ca=ca, peer=peer)
-    running = serve(fabric, tls=server_tls, client_ca=client_tls_ca)
-    settings = Settings(
-        ledger_anchor_backend="fabric",
-        ledger_fabric_peer_endpoint=f"127.0.0.1:{running.port}",
-        ledger_fabric_peer_host_alias=PEER_TLS_NAME if server_tls else "",
-        ledger_fabric_tls_root_cert=directory / "tls-root.pem" if server_tls else None,
-        ledger_fabric_tls_client_cert=directory / "client-tls-cert.pem" if mutual_tls else None,
-        ledger_fabric_tls_client_key=directory / "client-tls-key.pem" if mutual_tls else None,
-        ledger_fabric_msp_id=fabric.msp_id,
-        ledger_fabric_cert=directory / "client-cert.pem",
-        ledger_fabric_key=directory / "client-key.pem",
-        ledger_fabric_channel=fabric.channel,
-        ledger_fabric_chaincode=fabric.chaincode_name,
-        ledger_fabric_timeout_seconds=5.0,
-    )
-    try:
-        yield FabricNetwork(fabric, running, settings, ca, client, server_tls)
-    finally:
-        running.stop()

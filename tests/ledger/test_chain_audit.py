@@ -24,7 +24,7 @@ from ledger.heads import AnchorRecord, SignedTreeHead
 from ledger.leaves import Leaf
 from ledger.service import Ledger, anchor_once, get_ledger
 from ledger.store import Entry
-from tests.ledger.fabric_gateway_server import FabricNetwork
+from tests.ledger.fabric_network import FabricNetwork
 from workers.cli import app as cli
 
 T0 = dt.datetime(2026, 11, 26, 8, tzinfo=dt.UTC)

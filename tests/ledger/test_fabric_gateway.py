@@ -22,7 +22,9 @@ from core.settings import Settings
 from ledger.fabric import CommitError, FabricAnchorBackend, GatewayClient, GatewayError, Identity, fabric_backend
 from ledger.fabric.identity import P256_ORDER, to_low_s
 from ledger.heads import AnchorConflict, AnchorError, SignedTreeHead, TreeHead
-from tests.ledger.fabric_gateway_server import VALID, FabricNetwork, issue
+from tests.ledger.fabric_gateway_server import VALID
+from tests.ledger.fabric_network import FabricNetwork
+from tests.ledger.pki import issue
 
 LOG_KEY = Ed25519PrivateKey.generate()
 

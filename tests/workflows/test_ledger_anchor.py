@@ -27,7 +27,7 @@ from ledger.fabric import fabric_backend
 from ledger.leaves import Leaf
 from ledger.service import get_ledger
 from ledger.store import Entry
-from tests.ledger.fabric_gateway_server import FabricNetwork, fabric_network
+from tests.ledger.fabric_network import FabricNetwork, fabric_network
 from workflows.ledger_anchor import LedgerAnchorWorkflow
 from workflows.ledger_model import AnchorSummary
 from workflows.sandbox import WORKFLOW_RUNNER
