@@ -9,15 +9,12 @@ import datetime as dt
 import hashlib
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 from sqlmodel import Session, select
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from core.alarm_triage import start_triage, tell_cleared
 from core.alarms import AlarmSignal, apply_signal
@@ -29,12 +26,11 @@ from core.seed import seed_jurisdictions
 from core.settings import Settings, get_settings
 from ledger.tables import LedgerLeaf
 from rules.startup import load_rules
-from tests.conftest import BIN
 from tests.workflows.case.documents_support import activities_with, quick_render
+from tests.workflows.worker_env import time_skipping_worker
 from workflows.alarm_model import TriageResult
 from workflows.alarm_triage import AlarmTriageWorkflow
 from workflows.case.workflow import EnforcementCaseWorkflow
-from workflows.sandbox import WORKFLOW_RUNNER
 
 QUEUE = "test-triage"
 QINGHE = "990100/990102/"
@@ -61,25 +57,9 @@ def db(pg_schema_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> I
 
 @pytest.fixture
 async def env(db: str) -> AsyncIterator[tuple[WorkflowEnvironment, Client]]:
-    server = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(Path(BIN) / "temporal-test-server")
-    )
-    config = server.client.config()
-    config["data_converter"] = pydantic_data_converter
-    client = Client(**config)
-    try:
-        with ThreadPoolExecutor(4) as executor:
-            async with Worker(
-                client,
-                task_queue=QUEUE,
-                workflows=[EnforcementCaseWorkflow, AlarmTriageWorkflow],
-                activities=activities_with(quick_render),  # the registry's, triage activities included
-                activity_executor=executor,
-                workflow_runner=WORKFLOW_RUNNER,
-            ):
-                yield server, client
-    finally:
-        await server.shutdown()
+    workflows = [EnforcementCaseWorkflow, AlarmTriageWorkflow]
+    async with time_skipping_worker(QUEUE, workflows, activities_with(quick_render)) as running:  # triage's too
+        yield running
 
 
 def device(db: str, kind: str = "fume", party: bool = True) -> Device:

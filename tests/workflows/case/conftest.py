@@ -6,27 +6,23 @@ real one where a module overrides the fixture (test_documents.py)."""
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
 import pytest
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
-from temporalio.worker import Worker
 
 from activities.documents import RenderDocument
 from core.db import dispose_engines, get_engine, migrate
 from core.seed import seed_jurisdictions
 from core.settings import get_settings
 from rules.startup import load_rules
-from tests.conftest import BIN
 from tests.workflows.case.documents_support import activities_with, quick_render
 from tests.workflows.case.driver import CaseDriver
+from tests.workflows.worker_env import time_skipping_worker
 from workflows.case.model import CaseInput
 from workflows.case.workflow import EnforcementCaseWorkflow
-from workflows.sandbox import WORKFLOW_RUNNER
 
 TASK_QUEUE = "test-cases"
 
@@ -55,25 +51,8 @@ def case_db(pg_schema_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path)
 
 @pytest.fixture
 async def case_env(case_db: str, case_renderer: RenderDocument) -> AsyncIterator[tuple[WorkflowEnvironment, Client]]:
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=str(Path(BIN) / "temporal-test-server")
-    )
-    config = env.client.config()
-    config["data_converter"] = pydantic_data_converter
-    client = Client(**config)
-    try:
-        with ThreadPoolExecutor(4) as executor:
-            async with Worker(
-                client,
-                task_queue=TASK_QUEUE,
-                workflows=[EnforcementCaseWorkflow],
-                activities=activities_with(case_renderer),
-                activity_executor=executor,
-                workflow_runner=WORKFLOW_RUNNER,
-            ):
-                yield env, client
-    finally:
-        await env.shutdown()
+    async with time_skipping_worker(TASK_QUEUE, [EnforcementCaseWorkflow], activities_with(case_renderer)) as env:
+        yield env
 
 
 @pytest.fixture
