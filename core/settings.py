@@ -128,7 +128,12 @@ class Settings(BaseSettings):
         ],
         description="media types accepted as evidence (JSON list in the env)",
     )
-    ledger_log_id: str = Field(default="zhifa-evidence", description="the log's name, signed into every tree head")
+    ledger_log_id: str = Field(
+        default="zhifa-evidence",
+        pattern=r"^[^\s+]{1,128}$",  # also the checkpoint's origin and note key name: no spaces, no '+'
+        description="the log's name, signed into every tree head; a domain-like name (城管.example.gov.cn/evidence) "
+        "tells witnesses which log a checkpoint is from",
+    )
     ledger_signing_key: SecretStr = Field(
         default=SecretStr(""),
         description="Ed25519 private key, PEM (PKCS#8); empty: var/ledger-key.pem, generated on first start",

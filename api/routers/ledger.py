@@ -2,9 +2,11 @@
 
 Public (a receipt is only worth something if anyone can check it without credentials; a log is only
 append-only if outsiders can watch it grow — Certificate Transparency's monitors and witnesses):
-the public key, the status, the latest signed tree head, and consistency proofs between two sizes
-(RFC 9162 §2.1.4: the older tree is a prefix of the newer). A monitor that keeps the heads it saw and
-checks each new one against the last with a consistency proof would notice any rewrite.
+the public key, the status, the latest signed tree head — as JSON, and as a C2SP checkpoint (a signed
+note, the form Go's sumdb, Rekor and Tessera logs publish and witnesses cosign: ledger/checkpoint.py) —
+and consistency proofs between two sizes (RFC 9162 §2.1.4: the older tree is a prefix of the newer). A
+monitor that keeps the heads it saw and checks each new one against the last with a consistency proof
+would notice any rewrite.
 
 ``GET /api/v1/ledger/entries?sha256=`` (signed in) answers "was this file recorded, and when?" — the
 question people ask a transparency log most (rekor#498) — with a receipt per leaf, for the leaves of
@@ -17,6 +19,7 @@ from dataclasses import asdict
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import PlainTextResponse
 from pydantic import BaseModel, Field
 from sqlmodel import Session
 from starlette.concurrency import run_in_threadpool
@@ -27,6 +30,7 @@ from api.problems import ProblemError, problem_responses
 from api.receipts import Receipt, ReceiptTreeHead, receipt_model
 from api.routers.cases import visible_case_path
 from core.settings import Settings
+from ledger.checkpoint import Checkpoint, sign_checkpoint, verifier_key
 from ledger.service import Ledger, anchor_json, get_ledger, head_of
 from ledger.signing import public_pem
 
@@ -45,6 +49,7 @@ class PublicKey(BaseModel):
     algorithm: str = "Ed25519"
     key_id: str = Field(description="hex SHA-256 of the DER SubjectPublicKeyInfo (RFC 9162 §4.4)")
     public_key_pem: str
+    note_verifier_key: str = Field(description="the same key as a C2SP signed-note verifier key, for checkpoints")
 
 
 class LedgerStatus(BaseModel):
@@ -59,8 +64,12 @@ class LedgerStatus(BaseModel):
 
 @router.get("/public-key", summary="The log's public key (public: no credentials)")
 async def public_key(ledger: LedgerDep) -> PublicKey:
+    key = ledger.signer.public_key
     return PublicKey(
-        log_id=ledger.log_id, key_id=ledger.signer.key_id, public_key_pem=public_pem(ledger.signer.public_key)
+        log_id=ledger.log_id,
+        key_id=ledger.signer.key_id,
+        public_key_pem=public_pem(key),
+        note_verifier_key=verifier_key(ledger.log_id, key),
     )
 
 
@@ -94,6 +103,22 @@ async def tree_head(session: SessionDep, ledger: LedgerDep) -> ReceiptTreeHead:
     if row is None:
         raise ProblemError(404, "No tree head yet", "nothing has been recorded and signed in the log yet")
     return ReceiptTreeHead.model_validate(asdict(head_of(row)))
+
+
+@router.get(
+    "/checkpoint",
+    summary="The latest signed tree head as a C2SP checkpoint (public; text/plain signed note)",
+    response_class=PlainTextResponse,
+    responses={200: {"content": {"text/plain": {}}}, **problem_responses(404)},
+)
+async def checkpoint(session: SessionDep, ledger: LedgerDep) -> PlainTextResponse:
+    row = await run_in_threadpool(ledger.store.latest_head, session)
+    if row is None:
+        raise ProblemError(404, "No tree head yet", "nothing has been recorded and signed in the log yet")
+    note = sign_checkpoint(
+        Checkpoint(ledger.log_id, row.tree_size, bytes.fromhex(row.root_hash)), ledger.signer.private_key
+    )
+    return PlainTextResponse(note, media_type="text/plain; charset=utf-8")
 
 
 class ConsistencyProof(BaseModel):
