@@ -19,7 +19,8 @@ import time
 from documents.archive import ArchiveCover, ArchiveEntry, assemble, plan_archive, render_sheets
 from documents.numbering import document_number, preview_verify_code, verify_url
 from documents.render import render_document
-from documents.samples import ABBREVIATION, AGENCY, VERIFY_BASE, at, contexts
+from documents.sample_case import ABBREVIATION, AGENCY, VERIFY_BASE, at
+from documents.samples import contexts
 from rules.document_kinds import load_document_kinds
 
 ROUNDS = 7

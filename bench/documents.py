@@ -19,7 +19,8 @@ from weasyprint import HTML  # type: ignore[import-untyped]
 
 from documents.numbering import document_number, preview_verify_code, verify_url
 from documents.render import ARCHIVAL_VARIANT, render_document, render_html, stylesheet
-from documents.samples import ABBREVIATION, AGENCY, VERIFY_BASE, at, contexts
+from documents.sample_case import ABBREVIATION, AGENCY, VERIFY_BASE, at
+from documents.samples import contexts
 from rules.document_kinds import load_document_kinds
 
 ROUNDS = 9

@@ -27,7 +27,7 @@ class NaiveDatetimeError(RuleError):
 
 
 # --- violation catalogue, discretion benchmarks and procedure thresholds (rules/catalogue.py,
-# rules/discretion.py, rules/procedure.py) ---
+# rules/discretion_benchmark.py, rules/discretion.py, rules/procedure.py) ---
 
 
 class UnknownPartyType(RuleError):

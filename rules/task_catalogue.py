@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from rules.catalogue import ApprovalKind, PartyType
 from rules.data_files import load_yaml
 from rules.deadline_table import TimerTable, load_timer_table
-from rules.discretion import MitigationGround
+from rules.discretion_records import MitigationGround
 from rules.errors import FormInvalid, OutcomeNotAllowed, RuleDataError, UnknownTaskKind
 from rules.procedure import ProcedureRules, load_procedure_rules
 from rules.task_forms import assemble, build_validator, check_schema, completion_schema, explain, lint
@@ -275,7 +275,7 @@ def _cross_checks(definitions: Mapping[str, Any], procedure: ProcedureRules, tim
         (
             ("deviation", "properties", "mitigation_ground", "enum"),
             {m.value for m in MitigationGround},
-            "rules.discretion.MitigationGround",
+            "rules.discretion_records.MitigationGround",
         ),
         (
             ("extension_approval", "enum"),

@@ -30,7 +30,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 
-from rules.alarm_rules import AlarmRule, AlarmRuleSet, Severity
+from rules.alarm_rules import AlarmRule, AlarmRuleSet
+from rules.alarm_terms import Severity
 
 from .messages import describe
 from .model import (

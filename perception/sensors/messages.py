@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from rules.alarm_rules import AlarmRule, Severity
+from rules.alarm_rules import AlarmRule
+from rules.alarm_terms import Severity
 
 from .model import ClearCause, TransitionKind
 from .thresholds import Bound

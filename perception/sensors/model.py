@@ -13,7 +13,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from rules.alarm_rules import Severity
+from rules.alarm_terms import Severity
 from rules.errors import NaiveDatetimeError
 
 from .state import RuleState

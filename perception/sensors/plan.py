@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from rules.alarm_rules import AlarmRule, AlarmRuleSet, Condition, OutsideSchedule, Severity
+from rules.alarm_conditions import Condition
+from rules.alarm_rules import AlarmRule, AlarmRuleSet
+from rules.alarm_terms import OutsideSchedule, Severity
 
 from .model import DeviceProfile, ProfileError
 from .thresholds import Resolved, resolve, setting_value

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from rules.alarm_rules import Severity
+from rules.alarm_terms import Severity
 
 FORMAT = 1  # bump when the JSON shape changes
 

@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from itertools import pairwise
 
-from rules.alarm_rules import AlarmRule, AlarmRuleSet, Comparison, Op, Severity
+from rules.alarm_conditions import Comparison
+from rules.alarm_rules import AlarmRule, AlarmRuleSet
+from rules.alarm_terms import Op, Severity
 
 from .model import DeviceProfile, ProfileError
 from .windows import local_minute

@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
-from rules.alarm_rules import DayPartSet, Schedule
+from rules.alarm_schedules import DayPartSet, Schedule
 
 # Consecutive windows may join (e.g. 22:00–24:00 then 00:00–06:00): follow at most a week of them.
 _MAX_JOINED = 8

@@ -1,11 +1,13 @@
-"""Fixtures for core/: each database test runs on a SQLite file and on the real PostgreSQL."""
+"""Fixtures for core/: each database test runs on a SQLite file and on the real PostgreSQL; the upload tests
+get a staging folder and a client of the upload test app (tests/core/uploads_support.py)."""
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import sqlalchemy as sa
 from pydantic import BaseModel
@@ -14,6 +16,7 @@ from sqlalchemy.engine import Engine
 from core.db import make_engine, migrate
 from core.seed import SeedReport, seed_demo
 from core.settings import get_settings
+from tests.core.uploads_support import make_app
 
 
 class FakeViolation(BaseModel):
@@ -131,3 +134,17 @@ def table_rows(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
             rows = conn.execute(sa.text(f'select * from "{name}"')).all()
             out[name] = sorted((tuple(r) for r in rows), key=repr)
     return out
+
+
+@pytest.fixture
+def staging(tmp_path: Path) -> Path:
+    """The upload tests' staging folder (not created: receive_upload makes it)."""
+    return tmp_path / "var" / "staging"
+
+
+@pytest.fixture
+async def upload_client(staging: Path) -> AsyncIterator[httpx.AsyncClient]:
+    """An httpx client of the upload test app, in process, staging into ``staging``."""
+    transport = httpx.ASGITransport(app=make_app(staging))
+    async with httpx.AsyncClient(transport=transport, base_url="http://zhifa.test") as http:
+        yield http

@@ -18,7 +18,8 @@ from pypdf import PdfReader
 from documents.archive import ArchiveCover, ArchiveEntry
 from documents.numbering import verify_url
 from documents.render import Rendered, render_document, write_pdf
-from documents.samples import AGENCY, VERIFY_BASE, at, contexts
+from documents.sample_case import AGENCY, VERIFY_BASE, at
+from documents.samples import contexts
 from rules.document_kinds import load_document_kinds
 from tests.documents.helpers import rendered
 

@@ -17,7 +17,8 @@ from documents.fields import holds, leaves
 from documents.formatting import cn_date, cn_datetime, money
 from documents.numbering import document_number, verify_url
 from documents.render import Rendered, render_document
-from documents.samples import ABBREVIATION, AGENCY, VERIFY_BASE, at, contexts
+from documents.sample_case import ABBREVIATION, AGENCY, VERIFY_BASE, at
+from documents.samples import contexts
 from rules.document_kinds import FieldType, RequiredField, load_document_kinds
 
 ISSUED_AT = at(11, 26, 10, 0)

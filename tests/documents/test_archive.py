@@ -16,7 +16,7 @@ from pypdf.generic import ArrayObject, Destination
 from documents.archive import Archive, ArchiveEntry, ArchiveError, build_archive_pdf
 from documents.errors import MissingGlyph
 from documents.formatting import cn_date, cn_numeral
-from documents.samples import AGENCY, at
+from documents.sample_case import AGENCY, at
 from rules.data_files import load_yaml
 from rules.document_kinds import load_document_kinds, parse_document_kinds
 from rules.errors import RuleDataError

@@ -9,7 +9,8 @@ import pytest
 import documents.render as render_module
 from documents.formatting import period
 from documents.render import STYLESHEET, TEMPLATES
-from documents.samples import REMEDY, contexts
+from documents.sample_case import REMEDY
+from documents.samples import contexts
 from rules.deadline_table import load_timer_table
 from tests.documents.helpers import pdf_text, render, rendered, squash
 
@@ -108,7 +109,8 @@ def test_the_preservation_notice_states_the_decision_period() -> None:
 
 def test_no_template_or_renderer_module_writes_a_statutory_period_itself() -> None:
     """The numbers come from rules/data/deadlines.yaml only (periods.T17 etc.), never from a template."""
-    modules = [p for p in Path(render_module.__file__).parent.glob("*.py") if p.name != "samples.py"]  # not demo data
+    demo_data = ("samples.py", "sample_")  # documents/samples.py and its sample_*.py modules
+    modules = [p for p in Path(render_module.__file__).parent.glob("*.py") if not p.name.startswith(demo_data)]
     sources = [*TEMPLATES.glob("*.html"), STYLESHEET, *modules]
     arabic = {"CD": "{n}日", "WD": "{n}个工作日", "M": "{n}个月"}
     forbidden = set()

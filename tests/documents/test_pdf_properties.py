@@ -15,7 +15,7 @@ from pypdf.generic import ArrayObject
 
 from documents.numbering import VERIFY_PATH
 from documents.render import ARCHIVAL_VARIANT, qr_svg, template_version
-from documents.samples import AGENCY, VERIFY_BASE
+from documents.sample_case import AGENCY, VERIFY_BASE
 from tests.documents.helpers import call_kwargs, render, rendered
 
 

@@ -6,7 +6,8 @@ import pytest
 
 from documents.errors import MissingGlyph
 from documents.formatting import cn_date
-from documents.samples import AGENCY, contexts
+from documents.sample_case import AGENCY
+from documents.samples import contexts
 from rules.document_kinds import load_document_kinds
 from tests.documents.helpers import (
     ISSUED_AT,

@@ -30,7 +30,9 @@ from perception.sensors import (
 )
 from perception.sensors.thresholds import setting_value
 from perception.sensors.windows import in_schedule, window_end
-from rules.alarm_rules import AlarmRuleSet, Schedule, Severity, Sourced, Weekday, load_alarm_rules, parse_alarm_rules
+from rules.alarm_rules import AlarmRuleSet, load_alarm_rules, parse_alarm_rules
+from rules.alarm_schedules import Schedule
+from rules.alarm_terms import Severity, Sourced, Weekday
 from rules.data_files import load_yaml
 from rules.errors import NaiveDatetimeError
 

@@ -8,14 +8,8 @@ from typing import Any
 
 import pytest
 
-from rules.alarm_rules import (
-    AlarmRuleSet,
-    Op,
-    SensorKind,
-    Severity,
-    load_alarm_rules,
-    parse_alarm_rules,
-)
+from rules.alarm_rules import AlarmRuleSet, load_alarm_rules, parse_alarm_rules
+from rules.alarm_terms import Op, SensorKind, Severity
 from rules.catalogue import Confidence, load_catalogue
 from rules.data_files import load_yaml
 from rules.errors import RuleDataError

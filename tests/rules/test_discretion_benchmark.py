@@ -9,7 +9,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rules.catalogue import TierLevel, load_catalogue
-from rules.discretion import BenchmarkResult, apply_benchmark
+from rules.discretion_benchmark import apply_benchmark
+from rules.discretion_records import BenchmarkResult
 from rules.errors import (
     BenchmarkNotInForce,
     InvalidFactValue,

@@ -9,7 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from rules.discretion import Deviation, MitigationGround, apply_benchmark, check_fine
+from rules.discretion import check_fine
+from rules.discretion_benchmark import apply_benchmark
+from rules.discretion_records import Deviation, MitigationGround
 from rules.errors import (
     FineAboveStatutoryMaximum,
     FineOutsideBenchmark,

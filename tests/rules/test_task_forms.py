@@ -12,7 +12,8 @@ from jsonschema import Draft202012Validator
 from rules.errors import FormInvalid, OutcomeNotAllowed, RuleError, UnknownTaskKind
 from rules.task_catalogue import TaskKind, load_task_catalogue
 from rules.task_forms import FORMAT_CHECKER, is_date, is_date_time
-from tests.rules.task_samples import INSPECTION, INVALID, OFFICERS, REPORT, VALID
+from tests.rules.task_samples import INSPECTION, OFFICERS, REPORT, VALID
+from tests.rules.task_samples_invalid import INVALID
 
 CATALOGUE = load_task_catalogue()
 

@@ -8,7 +8,8 @@ from decimal import Decimal
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from rules.discretion import Deviation, check_fine
+    from rules.discretion import check_fine
+    from rules.discretion_records import Deviation
     from rules.errors import RuleError
     from workflows.case import documents
     from workflows.case.context import CaseContext
