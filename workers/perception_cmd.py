@@ -27,6 +27,8 @@ from core.temporal import connect
 from perception import mqtt_worker
 from perception.simulator import device_ids, messages
 from perception.video.camera import CameraConfigError, load_camera
+from perception.video.cli import stop_on_signals as stop_camera_on_signals
+from perception.video.cli import summary as camera_summary
 from perception.video.cli import video
 from perception.video.detector import WeightsError
 from perception.video.frames import FrameSourceError
@@ -91,16 +93,18 @@ def video_command(
             asyncio.run_coroutine_threadsafe(start_triage(client, settings, alarm, None), loop).result(30)
 
     sink = PlatformSink(get_engine(), make_store(settings), settings.perception_violation_codes, on_new=triage)
+    stop = threading.Event()  # SIGTERM/SIGINT: finish the frame, release the stream, print the summary
     try:
-        stats = run_camera(config, sink, max_frames=max_frames)
+        with stop_camera_on_signals(stop):
+            stats = run_camera(config, sink, max_frames=max_frames, stop=stop)
     except (CameraConfigError, WeightsError, FrameSourceError) as exc:
         typer.secho(f"camera {config.camera_id}: {exc}", err=True, fg=typer.colors.RED)
         raise typer.Exit(1) from exc
     finally:
         loop.call_soon_threadsafe(loop.stop)
-    typer.echo(
-        f"camera {config.camera_id}: {stats.frames} frames, {stats.raised} alarms raised, {stats.cleared} cleared"
-    )
+    if stop.is_set():
+        typer.echo("stopped by a signal")
+    typer.echo(camera_summary(config.camera_id, stats))
 
 
 def _connect_or_none(loop: asyncio.AbstractEventLoop, settings: Settings) -> Client | None:

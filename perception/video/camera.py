@@ -19,6 +19,16 @@ LABELS_DIR = Path(__file__).parent / "data"
 COCO_LABELS = LABELS_DIR / "coco_labels.txt"
 
 
+# URL schemes of live streams (FFmpeg protocols): such a source is reopened when it drops. Anything else,
+# a path or a file:// URL, is a file that ends the run at its end.
+STREAM_SCHEMES = frozenset({"rtsp", "rtsps", "rtmp", "rtmps", "http", "https", "udp", "tcp", "srt", "rtp"})
+
+
+def is_stream_url(source: str) -> bool:
+    scheme, sep, _ = source.partition("://")
+    return bool(sep) and scheme.lower() in STREAM_SCHEMES
+
+
 class CameraConfigError(ValueError):
     """The camera file cannot be read or is invalid; the message names the file and the offending field."""
 
@@ -151,6 +161,9 @@ class CameraConfig(_Strict):
     camera_id: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")]
     district: Annotated[str, Field(min_length=1)]  # 区划: the district the alarms go to
     source: Annotated[str, Field(min_length=1)]  # a video file, or a stream URL (rtsp://, http://)
+    # Reopen the source with backoff when it cannot be opened or drops. None: a stream URL does, a file does not
+    # (true on a file replays it; false on a stream ends the run at the first drop, as a file's end does).
+    reconnect: bool | None = None
     fps: Annotated[float, Field(gt=0.0, le=60.0)] = 2.0  # frames sampled per second of video
     detector: DetectorConfig
     tracker: TrackerConfig = TrackerConfig()
@@ -163,6 +176,18 @@ class CameraConfig(_Strict):
         if duplicated:
             raise ValueError(f"zone names must be unique; repeated: {', '.join(duplicated)}")
         return self
+
+    @model_validator(mode="after")
+    def _fill_reconnect(self) -> Self:
+        if self.reconnect is None:
+            object.__setattr__(self, "reconnect", is_stream_url(self.source))
+        return self
+
+    @property
+    def live(self) -> bool:
+        """The source is reopened when it drops (a live stream)."""
+        assert self.reconnect is not None  # filled by _fill_reconnect
+        return self.reconnect
 
     @property
     def watched_classes(self) -> frozenset[str]:

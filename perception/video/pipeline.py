@@ -7,15 +7,18 @@ detector's pace (~40-50 ms a 640x480 frame on 2 threads; bench/video.py measures
 
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Iterable
+from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from perception.video.alarms import AlarmCleared, AlarmSink, VideoAlarm
 from perception.video.camera import VIOLATION_NAMES, CameraConfig, CameraConfigError
 from perception.video.detector import Detector, Frame
+from perception.video.frames import Reconnection, read_frames
 from perception.video.rules import Cleared, Raised, RuleEvent, ZoneRule
 from perception.video.snapshot import render_snapshot, sha256_hex
 from perception.video.tracker import IouTracker, TrackerFrame
@@ -30,6 +33,8 @@ class PipelineStats:
     raised: int = 0
     cleared: int = 0
     seconds: float = 0.0  # wall time spent in `process`
+    reconnects: int = 0  # a live stream gave frames again after a drop (perception.video.frames)
+    outage_seconds: float = 0.0  # a live stream gave no frames: down, dropped, being reopened
 
     @property
     def fps(self) -> float:
@@ -138,14 +143,28 @@ def run_camera(
     detector: Detector | None = None,
     max_frames: int | None = None,
     origin: datetime | None = None,
+    stop: threading.Event | None = None,
+    reconnection: Reconnection | None = None,
 ) -> PipelineStats:
-    """Run the camera's source to its end (a file) or until it drops (a stream); the torchvision detector
-    configured for the camera unless one is given."""
-    from perception.video.frames import read_frames
+    """Run the camera's source to its end (a file), or until `stop` is set or `max_frames` (a live stream,
+    reopened whenever it drops); the torchvision detector configured for the camera unless one is given.
 
+    One pipeline sees every frame, across reopenings too: its tracks, open stays and alarm ids carry over an
+    outage of the stream."""
     if detector is None:
         from perception.video.detector import TorchvisionDetector
 
         detector = TorchvisionDetector.from_config(camera.detector)
     pipeline = Pipeline(camera, detector, sink, origin=origin)
-    return pipeline.run(read_frames(camera.source, camera.fps, max_frames=max_frames))
+    frames = read_frames(
+        camera.source,
+        camera.fps,
+        max_frames=max_frames,
+        reconnect=camera.live,
+        stop=stop,
+        counters=pipeline.stats,
+        policy=reconnection,
+        name=f"camera {camera.camera_id}",
+    )
+    with closing(frames):  # release the capture also when the pipeline raises
+        return pipeline.run(frames)

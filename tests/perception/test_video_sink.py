@@ -67,4 +67,5 @@ def test_the_platform_command_runs_a_camera_with_the_real_detector(
     finally:
         get_settings.cache_clear()
     assert result.exit_code == 0, result.output
-    assert "camera cam-cli: 2 frames, 0 alarms raised" in result.output  # a random model finds nothing
+    assert "camera cam-cli: 2 frames at " in result.output and "0 alarms raised" in result.output  # a random model
+    assert "0 reconnects" in result.output  # a file is read once

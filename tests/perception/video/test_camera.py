@@ -48,12 +48,13 @@ def test_a_minimal_camera_gets_the_defaults_and_paths_relative_to_its_file(tmp_p
     assert zone.classes == ("car", "bus", "truck") and zone.mode is ZoneMode.INSIDE
     assert zone.dwell == 180.0 and zone.inertia_frames == 3 and zone.stationary.required
     assert camera.watched_classes == {"car", "bus", "truck"}
+    assert not camera.live  # a file: its end ends the run
 
 
 def test_stream_urls_are_kept_and_nonmotor_zones_default_to_outside(tmp_path: Path) -> None:
     zones = [{"name": "停车区", "polygon": ROAD, "violation": "nonmotor_illegal_parking", "dwell_seconds": 60}]
     camera = load_camera(write(tmp_path, camera_data(source="rtsp://10.0.0.5/stream1", zones=zones)))
-    assert camera.source == "rtsp://10.0.0.5/stream1"
+    assert camera.source == "rtsp://10.0.0.5/stream1" and camera.live  # reopened when it drops
     assert camera.zones[0].mode is ZoneMode.OUTSIDE and camera.zones[0].dwell == 60
 
 
@@ -76,6 +77,7 @@ def test_the_default_classes_of_every_violation_type_are_coco_classes() -> None:
         ({"zones": [{"name": "z", "polygon": ROAD, "violation": "street_vending", "inertia_frames": 0}]}, "inertia"),
         ({"zones": []}, "zones"),
         ({"fps": 0}, "fps"),
+        ({"reconnect": "sometimes"}, "reconnect"),
         ({"camera_id": "cam 1"}, "camera_id"),
         ({"detector": {"weights": "w.pth", "model": "yolo"}}, "detector.model"),
         ({"tracker": {"low_score": 0.6, "high_score": 0.5}}, "above high_score"),
