@@ -20,11 +20,13 @@ from sqlmodel import Session, col, select
 from temporalio import activity
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import ApplicationError
 
 from activities.documents import document_store
 from core.alarms import record_outcome, transitions
 from core.db import get_engine
 from core.evidence import EvidenceMetadata, StoredFile, record_evidence, recorded_signal
+from core.notices import NoticeRefused, NoticeUndelivered, deliver, notice_payload
 from core.perception_tables import Alarm, AlarmTransition
 from core.settings import get_settings
 from ledger.service import get_ledger
@@ -38,32 +40,61 @@ OPEN_STATES = ("active", "acknowledged")
 
 @activity.defn(name="notify_party")
 async def notify_party(notice: AlarmNotice, request: TriageInput) -> bool:
-    """Record the notice to the responsible party (责令改正提示) on the alarm's history. No delivery
-    channel (SMS, the merchant app) is wired yet: the record says so, and who it was meant for."""
+    """Tell the responsible party (责令改正告知, 处罚法 Art. 41 para 3): through the messaging gateway when one is
+    configured (core/notices.py; retried while it is down, never when it refuses the notice), then record the
+    notice on the alarm's history. Without a gateway the record says the notice was not delivered."""
+    settings = get_settings()
+    now = dt.datetime.now(dt.UTC)
+    detail: dict[str, Any] = {
+        "party": request.party.name if request.party else None,
+        "site": request.site,
+        "correction_window_minutes": request.correction_window_minutes,
+        "message": notice.message,
+    }
+    if settings.notice_webhook_url:
+        payload = notice_payload(notice, request, now)
+        secret = settings.notice_webhook_secret.get_secret_value()
+        try:
+            delivery = await asyncio.to_thread(
+                deliver, settings.notice_webhook_url, secret, payload, settings.notice_webhook_timeout_seconds
+            )
+        except NoticeRefused as exc:
+            raise ApplicationError(str(exc), type="NoticeRefused", non_retryable=True) from exc
+        except NoticeUndelivered as exc:
+            raise ApplicationError(str(exc), type="NoticeUndelivered") from exc
+        detail |= {
+            "channel": "webhook",
+            "status": delivery.status,
+            "reference": delivery.reference,
+            "delivered_at": now.isoformat(),
+            "text": payload["text"],
+            "correct_by": payload["correct_by"],
+        }
+    else:
+        detail["channel"] = "recorded only (no delivery channel configured)"
 
     def write() -> None:
         with Session(get_engine()) as session:
-            party = request.party.name if request.party else None
+            if _recorded(session, notice.alarm_id, "notified"):
+                return  # a retry after the record was written: one notice, one record
             session.add(
                 AlarmTransition(
                     alarm_id=notice.alarm_id,
                     kind="notified",
                     severity=notice.severity,
                     actor="triage",
-                    at=dt.datetime.now(dt.UTC),
-                    detail={
-                        "party": party,
-                        "site": request.site,
-                        "correction_window_minutes": request.correction_window_minutes,
-                        "channel": "recorded only (no delivery channel configured)",
-                        "message": notice.message,
-                    },
+                    at=now,
+                    detail=detail,
                 )
             )
             session.commit()
 
     await asyncio.to_thread(write)
     return True
+
+
+def _recorded(session: Session, alarm_id: str, kind: str) -> bool:
+    return any(t.kind == kind for t in transitions(session, alarm_id))
 
 
 @activity.defn(name="alarms_still_open")
@@ -151,6 +182,19 @@ async def record_triage_outcome(result: TriageResult) -> bool:
         with Session(get_engine()) as session:
             for alarm_id in result.alarm_ids:
                 record_outcome(session, alarm_id, result.outcome, result.case_id, workflow_id)
+                if result.notice_failure is not None and not _recorded(session, alarm_id, "notice_failed"):
+                    detail = {"reason": result.notice_failure, "case_id": result.case_id}
+                    session.add(
+                        AlarmTransition(
+                            alarm_id=alarm_id,
+                            kind="notice_failed",
+                            actor="triage",
+                            at=dt.datetime.now(dt.UTC),
+                            severity=None,
+                            detail=detail,
+                        )
+                    )
+                    session.commit()
 
     await asyncio.to_thread(write)
     return True

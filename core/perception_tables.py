@@ -85,7 +85,10 @@ class AlarmTransition(SQLModel, table=True):
 
     transition_id: int | None = Field(default=None, primary_key=True)
     alarm_id: str = Field(foreign_key="alarm.alarm_id", max_length=36, index=True)
-    kind: str = Field(max_length=16, description="raised | updated | escalated | deescalated | acknowledged | cleared")
+    kind: str = Field(
+        max_length=16,
+        description="raised | updated | escalated | deescalated | acknowledged | cleared | notified | notice_failed",
+    )
     severity: str | None = Field(default=None, max_length=16)
     actor: str | None = Field(default=None, max_length=64)
     at: dt.datetime = Field(sa_type=sa.DateTime(timezone=True))

@@ -170,6 +170,15 @@ class Settings(BaseSettings):
         description="video violation type → the deploying city's violation catalogue code (JSON in the env); "
         "a type without one is recorded and triaged as notify-only",
     )
+    notice_webhook_url: str = Field(
+        default="",
+        description="the city's messaging gateway (短信平台, 政务消息): non-contact notices are POSTed here "
+        "(core/notices.py); empty: notices are recorded, not delivered",
+    )
+    notice_webhook_secret: SecretStr = Field(
+        default=SecretStr(""), description="HMAC-SHA256 key of the X-Zhifa-Signature header; empty: unsigned"
+    )
+    notice_webhook_timeout_seconds: float = Field(default=10.0, gt=0, description="per delivery attempt")
     mqtt_embedded_broker: bool = Field(
         default=True, description="`zhifa dev`: start a pure-Python broker (amqtt) when none answers at mqtt_host"
     )

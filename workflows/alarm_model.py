@@ -47,6 +47,7 @@ class TriageResult(BaseModel):
     alarm_ids: list[str]
     case_id: str | None = None
     notified_at: dt.datetime | None = None
+    notice_failure: str | None = None  # why the non-contact notice was not delivered (the case opened instead)
 
 
 class OpenCaseRequest(BaseModel):

@@ -4,9 +4,12 @@ time window, so a storm of readings is one triage (signal-with-start keeps addin
     verify        open the case now (source ``alarm``): its first task, 初查核实 verify_lead, is the
                   officer's verification — established (confirmed) or not_established (a false alarm).
                   Registering a lead is not 立案: filing is approve_filing, later, by the agency head.
-    non_contact   非接触执法: record a notice to the responsible party, wait the correction window (a
-                  durable timer), re-check the same sensor or camera; cleared by then → corrected, no
-                  case; still in violation → open the case as above.
+    non_contact   非接触执法: tell the responsible party (处罚法 Art. 41 para 3: promptly; through the
+                  city's messaging gateway, retried while it is down), then wait the correction window
+                  from that moment (a durable timer), re-check the same sensor or camera; cleared by then
+                  → corrected, no case; still in violation → open the case as above. A notice that cannot
+                  be delivered within NOTICE_DELIVERY_TIMEOUT, or that the gateway refuses, opens the
+                  case at once: an officer tells the party on the spot.
 
 An alarm whose rule names no violation type (e.g. water quality, another authority's field) is
 recorded as notified only. Evidence (the snapshot or the readings) enters the case when it opens.
@@ -19,6 +22,7 @@ import datetime as dt
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
 
 with workflow.unsafe.imports_passed_through():
     from workflows.alarm_model import (
@@ -34,6 +38,12 @@ with workflow.unsafe.imports_passed_through():
 BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 ACTIVITY_TIMEOUT = dt.timedelta(seconds=60)
 RETRY = RetryPolicy(initial_interval=dt.timedelta(seconds=2), maximum_interval=dt.timedelta(minutes=1))
+# "及时告知" (处罚法 Art. 41 para 3) has no number; a technical bound, not a legal period: a gateway down longer
+# than this leaves the notice to an officer on the spot.
+NOTICE_DELIVERY_TIMEOUT = dt.timedelta(hours=2)
+# Patch: the notice is delivered (or fails) before the correction window starts; histories before it recorded
+# the notice without delivering it and could not fail there.
+NOTICE_DELIVERY_PATCH = "notice-delivered-before-window"
 
 
 @workflow.defn(name=TRIAGE_WORKFLOW)
@@ -66,19 +76,55 @@ class AlarmTriageWorkflow:
             await self._activity("notify_party", first, request)
             return await self._finish(TriageResult(outcome="notified_only", alarm_ids=self._ids()))
         if request.path == "non_contact" and request.correction_window_minutes:
-            notified_at = workflow.now()
-            await self._activity("notify_party", first, request)
+            if workflow.patched(NOTICE_DELIVERY_PATCH):
+                failure = await self._deliver_notice(first, request)
+                if failure is not None:
+                    return await self._open_case(first, request, None, notice_failure=failure)
+                notified_at = workflow.now()  # the party knows from now: the window counts from here
+            else:
+                notified_at = workflow.now()
+                await self._activity("notify_party", first, request)
             window = dt.timedelta(minutes=request.correction_window_minutes)
             with contextlib.suppress(TimeoutError):  # the window ran out: re-check below
                 await workflow.wait_condition(self._all_cleared, timeout=window)
             if self._all_cleared() or not await self._activity("alarms_still_open", self._ids()):
                 result = TriageResult(outcome="corrected", alarm_ids=self._ids(), notified_at=notified_at)
                 return await self._finish(result)
+        return await self._open_case(first, request, notified_at)
+
+    async def _open_case(
+        self,
+        first: AlarmNotice,
+        request: TriageInput,
+        notified_at: dt.datetime | None,
+        notice_failure: str | None = None,
+    ) -> TriageResult:
         case_id = self._case_id(first)
         case = OpenCaseRequest(case_id=case_id, notice=first, party=request.party, lead_received_at=first.raised_at)
         await self._activity("open_alarm_case", case)
-        result = TriageResult(outcome="case_opened", alarm_ids=self._ids(), case_id=case_id, notified_at=notified_at)
+        result = TriageResult(
+            outcome="case_opened",
+            alarm_ids=self._ids(),
+            case_id=case_id,
+            notified_at=notified_at,
+            notice_failure=notice_failure,
+        )
         return await self._finish(result)
+
+    async def _deliver_notice(self, notice: AlarmNotice, request: TriageInput) -> str | None:
+        """None once the party has been told; else why the notice could not be delivered."""
+        try:
+            await workflow.execute_activity(
+                "notify_party",
+                args=[notice, request],
+                start_to_close_timeout=ACTIVITY_TIMEOUT,
+                schedule_to_close_timeout=NOTICE_DELIVERY_TIMEOUT,
+                retry_policy=RETRY,
+                result_type=bool,
+            )
+        except ActivityError as exc:
+            return str(exc.cause or exc)
+        return None
 
     def _ids(self) -> list[str]:
         return [n.alarm_id for n in self._notices]
