@@ -9,8 +9,6 @@ retries would take two real hours."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
 import pytest
 from sqlmodel import Session, col, select
@@ -30,23 +28,9 @@ from tests.workflows.alarm_support import (
     device,
     raise_alarm,
     result_of,
-    triage_database,
-    triage_worker,
 )
 
 SECRET = "gateway-secret"
-
-
-@pytest.fixture
-def db(pg_schema_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
-    with triage_database(pg_schema_url, monkeypatch, tmp_path) as url:
-        yield url
-
-
-@pytest.fixture
-async def env(db: str) -> AsyncIterator[tuple[WorkflowEnvironment, Client]]:
-    async with triage_worker() as running:
-        yield running
 
 
 def use_gateway(monkeypatch: pytest.MonkeyPatch, gateway: Gateway) -> None:

@@ -7,10 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
 
-import pytest
 from sqlmodel import Session, select
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
@@ -30,22 +27,8 @@ from tests.workflows.alarm_support import (
     device,
     raise_alarm,
     result_of,
-    triage_database,
-    triage_worker,
 )
 from workflows.case.workflow import EnforcementCaseWorkflow
-
-
-@pytest.fixture
-def db(pg_schema_url: str, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
-    with triage_database(pg_schema_url, monkeypatch, tmp_path) as url:
-        yield url
-
-
-@pytest.fixture
-async def env(db: str) -> AsyncIterator[tuple[WorkflowEnvironment, Client]]:
-    async with triage_worker() as running:
-        yield running
 
 
 async def test_non_contact_the_party_corrects_within_the_window(
