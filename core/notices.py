@@ -25,11 +25,11 @@ from typing import Any
 
 import httpx
 
+from core.numbering import BEIJING
 from workflows.alarm_model import AlarmNotice, TriageInput
 
 NOTICE_FORMAT = "zhifa.non_contact_notice/1"
 LEGAL_BASIS = "《中华人民共和国行政处罚法》第四十一条第三款"
-BEIJING = dt.timezone(dt.timedelta(hours=8), "Asia/Shanghai")
 _RETRYABLE = {408, 425, 429}
 
 
