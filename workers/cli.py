@@ -1,11 +1,8 @@
 """The `zhifa` console script: one Typer app, each command group in its own module."""
 
-import logging
-import os
-import sys
-
 import typer
 
+from core.process_exit import run_and_leave
 from workers import archive_cmd, deadline_cmd
 from workers.db_cmd import db_app
 from workers.devstack import dev
@@ -30,21 +27,7 @@ app.add_typer(simulate_app, name="simulate")
 
 
 def main() -> None:
-    code: int | str | None = 0
-    try:
-        app()
-    except SystemExit as done:
-        code = done.code
-    # The Temporal client's Rust threads can outlive the event loop and abort CPython's
-    # finalisation ("PyGILState_Release … must be current", temporalio/sdk-python#300), turning
-    # a clean stop into SIGABRT. Every command has finished its work here: flush and leave.
-    logging.shutdown()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    if isinstance(code, str):
-        print(code, file=sys.stderr, flush=True)
-        code = 1
-    os._exit(code or 0)
+    run_and_leave(app)  # Temporal's Rust threads must not abort CPython's finalisation (core/process_exit.py)
 
 
 if __name__ == "__main__":

@@ -22,6 +22,7 @@ from temporalio.service import RPCError
 from temporalio.worker import Worker
 
 from core.ledger_schedule import ensure_anchor_schedule
+from core.process_exit import run_and_leave
 from core.settings import Settings, get_settings
 from core.temporal import connect as temporal_connect
 from rules.errors import RuleDataError
@@ -236,4 +237,4 @@ def run_worker_process(
 
 
 if __name__ == "__main__":
-    typer.run(worker)
+    run_and_leave(lambda: typer.run(worker))  # `zhifa dev` runs the worker as `python -m workers.worker`

@@ -71,9 +71,9 @@ async def test_start_stop_and_resume_the_same_state(tmp_path: Path, running: lis
 
     process.popen.send_signal(signal.SIGINT)
     assert process.wait_exit(STOP_TIMEOUT) == 0, process.output
-    assert "did not stop within" not in process.output
-    assert "while stopping" not in process.output  # every child exited cleanly, none aborted
-    assert "Fatal Python error" not in process.output
+    assert "did not stop within" not in process.output, process.output
+    assert "while stopping" not in process.output, process.output  # every child exited cleanly, none aborted
+    assert "Fatal Python error" not in process.output, process.output
     _assert_all_gone(pids)
     assert all(_port_free(port) for port in (stack.temporal_port, stack.api_port))
     assert (stack.var_dir / "temporal" / "dev.sqlite").exists()
