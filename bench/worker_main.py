@@ -3,9 +3,12 @@ slots and sandbox) hosting the product's workflows and activities plus the bare 
 
 from activities.registry import ACTIVITIES
 from bench.bare_workflow import BareUpdatesWorkflow
+from core.process_exit import run_and_leave
 from core.settings import get_settings
 from workers.worker import run_worker_process
 from workflows.registry import WORKFLOWS
 
 if __name__ == "__main__":
-    run_worker_process(get_settings(), workflows=[*WORKFLOWS, BareUpdatesWorkflow], activities=ACTIVITIES)
+    run_and_leave(
+        lambda: run_worker_process(get_settings(), workflows=[*WORKFLOWS, BareUpdatesWorkflow], activities=ACTIVITIES)
+    )

@@ -22,6 +22,7 @@ from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
 from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
+from core.process_exit import run_and_leave
 from core.settings import Settings, get_settings
 from tests.workers.conftest import BIN, Running, clean_env, wait_until
 from workers.worker import NothingRegistered, needs_thread_pool, run_worker_process, serve
@@ -115,7 +116,8 @@ def test_thread_pool_only_for_sync_activities() -> None:
 
 
 if __name__ == "__main__":
-    run_worker_process(Settings(), workflows=[SlowWorkflow], activities=[slow_step])
+    # As `zhifa worker` does: no interpreter finalisation for Temporal's Rust threads to abort.
+    run_and_leave(lambda: run_worker_process(Settings(), workflows=[SlowWorkflow], activities=[slow_step]))
 
 
 async def _activity_pollers(client: Client, queue: str, *, at_least: int = 1, seconds: float = 20) -> int:
