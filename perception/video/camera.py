@@ -29,6 +29,24 @@ def is_stream_url(source: str) -> bool:
     return bool(sep) and scheme.lower() in STREAM_SCHEMES
 
 
+class Timestamps(StrEnum):
+    """Where a frame's second of video comes from.
+
+    A live camera's container rate is a promise it often breaks: many drop to half their frame rate at night
+    or under load (variable frame rate) while still reporting 25 fps. Frame index / reported rate would then run
+    dwell times at half speed and put the alarms' wall times hours behind by morning — wrong evidence. So a
+    live stream is timed by this machine's monotonic clock when each frame arrives (a near-constant network
+    delay late, which durations do not feel); a file, which has no wall time, by its frame index and rate.
+    """
+
+    CLOCK = "clock"
+    STREAM = "stream"
+
+
+def default_timestamps(source: str) -> Timestamps:
+    return Timestamps.CLOCK if is_stream_url(source) else Timestamps.STREAM
+
+
 class CameraConfigError(ValueError):
     """The camera file cannot be read or is invalid; the message names the file and the offending field."""
 
@@ -165,6 +183,7 @@ class CameraConfig(_Strict):
     # (true on a file replays it; false on a stream ends the run at the first drop, as a file's end does).
     reconnect: bool | None = None
     fps: Annotated[float, Field(gt=0.0, le=60.0)] = 2.0  # frames sampled per second of video
+    timestamps: Timestamps | None = None  # None: the clock for a stream URL, the frame rate for a file
     detector: DetectorConfig
     tracker: TrackerConfig = TrackerConfig()
     zones: Annotated[list[ZoneConfig], Field(min_length=1)]
@@ -181,6 +200,8 @@ class CameraConfig(_Strict):
     def _fill_reconnect(self) -> Self:
         if self.reconnect is None:
             object.__setattr__(self, "reconnect", is_stream_url(self.source))
+        if self.timestamps is None:
+            object.__setattr__(self, "timestamps", default_timestamps(self.source))
         return self
 
     @property

@@ -1,8 +1,9 @@
 """Frames from a video file or a live stream (OpenCV / FFmpeg), sampled at the camera's fps.
 
 Every frame is grabbed (demuxed and decoded, which keeps the stream in step) but only the sampled ones are
-converted to RGB arrays. Timestamps are seconds of video: from the container's frame rate where it gives one
-(files, and most RTSP streams), else from the wall clock since the source opened.
+converted to RGB arrays. Timestamps are seconds since the reader started: for a live stream, by the monotonic
+clock when the frame arrived (camera.Timestamps says why: cameras' reported rates lie); for a file, by frame
+index and the container's rate (the clock where it gives none).
 
 A file ends the run at its end. A live stream (rtsp://, http://, ...) that cannot be opened, drops or stalls
 is released and reopened with exponential backoff, for as long as the camera runs: a camera worker outlives
@@ -24,7 +25,7 @@ from urllib.parse import urlsplit
 import numpy as np
 from numpy.typing import NDArray
 
-from perception.video.camera import is_stream_url
+from perception.video.camera import Timestamps, default_timestamps, is_stream_url
 
 Frame = NDArray[np.uint8]
 
@@ -158,16 +159,19 @@ def read_frames(
     counters: SourceCounters | None = None,
     policy: Reconnection | None = None,
     name: str | None = None,
+    timestamps: Timestamps | None = None,
 ) -> Generator[tuple[float, Frame], None, None]:
     """(seconds since the start, H x W x 3 uint8 RGB frame), `fps` of them a second of video.
 
     `reconnect`: reopen the source when it cannot be opened or stops delivering frames (None: a stream URL
-    does, a file does not). It ends when `stop` is set (after the current frame), at `max_frames`, or, without
+    does, a file does not). `timestamps`: the clock's or the stream's (None: the clock for a stream URL, the
+    frame rate for a file). It ends when `stop` is set (after the current frame), at `max_frames`, or, without
     reconnection, at the end of the source. `counters` gets the reconnects and the seconds without frames.
     """
     import cv2
 
     live = is_stream_url(source) if reconnect is None else reconnect
+    by_clock = (timestamps or default_timestamps(source)) is Timestamps.CLOCK
     policy = policy or Reconnection()
     counters = counters if counters is not None else _Counters()
     label = name or redact(source)
@@ -218,7 +222,10 @@ def read_frames(
                         if down_since is not None:
                             _recovered(label, clock() - down_since, counters, reconnected=last_at is not None)
                             down_since = None
-                    at = offset + (index / native if fixed_rate else clock() - opened)
+                    if by_clock:
+                        at = clock() - started
+                    else:
+                        at = offset + (index / native if fixed_rate else clock() - opened)
                     index += 1
                     last_at = at
                     if not sampler.keep(at):

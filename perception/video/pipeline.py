@@ -165,6 +165,7 @@ def run_camera(
         counters=pipeline.stats,
         policy=reconnection,
         name=f"camera {camera.camera_id}",
+        timestamps=camera.timestamps,
     )
     with closing(frames):  # release the capture also when the pipeline raises
         return pipeline.run(frames)

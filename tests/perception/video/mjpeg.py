@@ -4,6 +4,7 @@ connection so that tests can drop it, refuse it and stall it, and OpenCV's FFmpe
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -23,6 +24,7 @@ class Serve:
 
     frames: Sequence[Frame | bytes]  # RGB frames, or bytes sent as they are (a corrupt frame)
     end: Literal["close", "stall"] = "close"
+    interval: float = 0.0  # seconds between frames (0: as fast as the reader takes them)
 
 
 @dataclass(frozen=True)
@@ -57,7 +59,9 @@ class MjpegServer:
                 self.send_response(200)
                 self.send_header("Content-Type", f"multipart/x-mixed-replace;boundary={BOUNDARY.decode()}")
                 self.end_headers()
-                for frame in item.frames:
+                for number, frame in enumerate(item.frames):
+                    if number and item.interval:
+                        time.sleep(item.interval)
                     if isinstance(frame, bytes):
                         jpeg = frame
                     else:

@@ -11,6 +11,7 @@ from perception.video.camera import (
     DEFAULT_CLASSES,
     CameraConfigError,
     DetectorKind,
+    Timestamps,
     ViolationType,
     ZoneMode,
     load_camera,
@@ -49,12 +50,14 @@ def test_a_minimal_camera_gets_the_defaults_and_paths_relative_to_its_file(tmp_p
     assert zone.dwell == 180.0 and zone.inertia_frames == 3 and zone.stationary.required
     assert camera.watched_classes == {"car", "bus", "truck"}
     assert not camera.live  # a file: its end ends the run
+    assert camera.timestamps is Timestamps.STREAM  # a file's seconds are its frames' (no wall time)
 
 
 def test_stream_urls_are_kept_and_nonmotor_zones_default_to_outside(tmp_path: Path) -> None:
     zones = [{"name": "停车区", "polygon": ROAD, "violation": "nonmotor_illegal_parking", "dwell_seconds": 60}]
     camera = load_camera(write(tmp_path, camera_data(source="rtsp://10.0.0.5/stream1", zones=zones)))
     assert camera.source == "rtsp://10.0.0.5/stream1" and camera.live  # reopened when it drops
+    assert camera.timestamps is Timestamps.CLOCK  # its reported frame rate is not trusted
     assert camera.zones[0].mode is ZoneMode.OUTSIDE and camera.zones[0].dwell == 60
 
 
@@ -78,6 +81,7 @@ def test_the_default_classes_of_every_violation_type_are_coco_classes() -> None:
         ({"zones": []}, "zones"),
         ({"fps": 0}, "fps"),
         ({"reconnect": "sometimes"}, "reconnect"),
+        ({"timestamps": "pts"}, "timestamps"),
         ({"camera_id": "cam 1"}, "camera_id"),
         ({"detector": {"weights": "w.pth", "model": "yolo"}}, "detector.model"),
         ({"tracker": {"low_score": 0.6, "high_score": 0.5}}, "above high_score"),
@@ -123,3 +127,8 @@ def test_unreadable_files_are_clear_errors(tmp_path: Path) -> None:
         load_camera(write(tmp_path, ["a", "list"]))
     with pytest.raises(CameraConfigError, match="cannot read the label map"):
         load_camera(write(tmp_path, camera_data(detector={"weights": "w.pth", "labels": "nope.txt"})))
+
+
+def test_a_stream_whose_rate_is_exact_can_be_timed_by_its_frames(tmp_path: Path) -> None:
+    camera = load_camera(write(tmp_path, camera_data(source="rtsp://10.0.0.5/stream1", timestamps="stream")))
+    assert camera.live and camera.timestamps is Timestamps.STREAM

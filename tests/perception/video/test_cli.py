@@ -97,7 +97,8 @@ def test_sigterm_stops_a_live_camera_cleanly_with_its_summary(folder: Path, monk
 
     monkeypatch.setattr(Pipeline, "process", process_then_terminate)
     car = sprite("car", (24, 12), (0.0, 60, 100), (20.0, 60, 100))
-    with MjpegServer([Serve([render(i / 10, [car]) for i in range(200)])]) as server:
+    # 10 frames a second, as the camera films them: a live stream is sampled (2 fps) by the clock
+    with MjpegServer([Serve([render(i / 10, [car]) for i in range(200)], interval=0.1)]) as server:
         out = folder / "live.jsonl"
         args = ["--camera", str(camera_file(folder, source=server.url)), "-o", str(out), "--max-frames", "150"]
         result = CliRunner().invoke(app, args)  # --max-frames: a safety net should the signal be lost

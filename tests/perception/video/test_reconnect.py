@@ -1,5 +1,7 @@
 """Live streams that drop: read for real by OpenCV's FFmpeg backend from a local HTTP MJPEG server that the
-tests drop, refuse and stall. The backoff's waits go to a fake clock, so nothing sleeps for them."""
+tests drop, refuse and stall. The backoff's waits go to a fake clock, so nothing sleeps for them; the tests of
+the reopening arithmetic time frames by the stream (`STREAM`), since the fake clock stands still between waits,
+and the last tests time a paced stream by the real clock, as a live camera is by default."""
 
 import itertools
 import logging
@@ -11,7 +13,7 @@ from typing import Any
 import pytest
 
 from perception.video.alarms import MemorySink
-from perception.video.camera import CameraConfig, is_stream_url, parse_camera
+from perception.video.camera import CameraConfig, Timestamps, is_stream_url, parse_camera
 from perception.video.frames import Backoff, FrameSourceError, Reconnection, read_frames, redact
 from perception.video.pipeline import PipelineStats, run_camera
 
@@ -19,6 +21,7 @@ from .mjpeg import Connection, MjpegServer, Refuse, Serve
 from .synthetic import ColourDetector, Frame, render, sprite, write_clip
 
 STEP = 0.04  # FFmpeg reports 25 fps for an MJPEG stream: frame i is at i * 0.04 s of its connection
+STREAM = Timestamps.STREAM
 
 
 class FakeClock:
@@ -58,6 +61,7 @@ def camera_at(url: str, **settings: Any) -> CameraConfig:
         "district": "110105",
         "source": url,
         "fps": 25,  # every frame of the stream
+        "timestamps": "stream",
         "detector": {"weights": "ssdlite.pth"},
         "zones": [
             {
@@ -105,7 +109,9 @@ def test_timestamps_run_on_from_the_start_across_reopenings() -> None:
     script: list[Connection] = [Serve(scene(0, 6)), Refuse(), Serve(scene(6, 4)), Serve(scene(10, 5))]
     clock = FakeClock()
     with MjpegServer(script) as server:
-        times = [at for at, _ in read_frames(server.url, fps=25, max_frames=15, policy=policy(clock))]
+        times = [
+            at for at, _ in read_frames(server.url, fps=25, max_frames=15, policy=policy(clock), timestamps=STREAM)
+        ]
     assert clock.waits == [1.0, 2.0, 1.0]
     first, second, third = times[:6], times[6:10], times[10:]
     assert first == pytest.approx([i * STEP for i in range(6)])
@@ -118,7 +124,9 @@ def test_a_segment_that_ran_ahead_of_the_clock_is_not_moved_back() -> None:
     # 50 frames (2 s of stream) arrive at once and the stream comes back 1 s (one wait) after the drop
     clock = FakeClock()
     with MjpegServer([Serve(scene(0, 50)), Serve(scene(50, 3))]) as server:
-        times = [at for at, _ in read_frames(server.url, fps=25, max_frames=53, policy=policy(clock))]
+        times = [
+            at for at, _ in read_frames(server.url, fps=25, max_frames=53, policy=policy(clock), timestamps=STREAM)
+        ]
     assert clock.waits == [1.0]
     assert times[50:] == pytest.approx([2.0 + i * STEP for i in range(3)])  # right after the last frame
 
@@ -127,7 +135,9 @@ def test_a_corrupt_frame_drops_the_stream_and_it_is_reopened() -> None:
     garbage = b"\xff\xd8" + bytes(range(256)) * 8 + b"\xff\xd9"  # a JPEG's markers around noise
     clock, counters = FakeClock(), PipelineStats()
     with MjpegServer([Serve([*scene(0, 3), garbage, *scene(4, 3)]), Serve(scene(7, 3))]) as server:
-        frames = list(read_frames(server.url, fps=25, max_frames=6, counters=counters, policy=policy(clock)))
+        frames = list(
+            read_frames(server.url, fps=25, max_frames=6, counters=counters, policy=policy(clock), timestamps=STREAM)
+        )
     assert len(frames) == 6 and server.connections == 2 and counters.reconnects == 1
     assert [at for at, _ in frames[3:]] == pytest.approx([1.0, 1.04, 1.08])
 
@@ -136,7 +146,12 @@ def test_a_stream_down_at_start_is_retried_not_an_error() -> None:
     clock = FakeClock()
     counters = PipelineStats()
     with MjpegServer([Refuse(), Refuse(), Serve(scene(0, 3))]) as server:
-        times = [at for at, _ in read_frames(server.url, fps=25, max_frames=3, counters=counters, policy=policy(clock))]
+        times = [
+            at
+            for at, _ in read_frames(
+                server.url, fps=25, max_frames=3, counters=counters, policy=policy(clock), timestamps=STREAM
+            )
+        ]
     assert clock.waits == [1.0, 2.0] and times == pytest.approx([3.0, 3.04, 3.08])  # seconds since the start
     assert counters.reconnects == 0 and counters.outage_seconds == pytest.approx(3.0)  # never up: no reconnect
 
@@ -145,7 +160,9 @@ def test_a_stop_ends_the_retries_and_counts_the_outage_so_far() -> None:
     stop = threading.Event()
     clock, counters = FakeClock(stop, stop_after=3), PipelineStats()
     with MjpegServer([Serve(scene(0, 5))]) as server:  # then refused for good
-        frames = list(read_frames(server.url, fps=25, stop=stop, counters=counters, policy=policy(clock)))
+        frames = list(
+            read_frames(server.url, fps=25, stop=stop, counters=counters, policy=policy(clock), timestamps=STREAM)
+        )
     assert len(frames) == 5 and clock.waits == [1.0, 2.0, 4.0]
     assert counters.reconnects == 0 and counters.outage_seconds == pytest.approx(7.0)
 
@@ -153,7 +170,8 @@ def test_a_stop_ends_the_retries_and_counts_the_outage_so_far() -> None:
 def test_without_reconnect_a_stream_ends_at_its_first_drop_and_a_refused_one_is_an_error() -> None:
     clock = FakeClock()
     with MjpegServer([Serve(scene(0, 5)), Refuse()]) as server:
-        assert len(list(read_frames(server.url, fps=25, reconnect=False, policy=policy(clock)))) == 5
+        frames = read_frames(server.url, fps=25, reconnect=False, policy=policy(clock), timestamps=STREAM)
+        assert len(list(frames)) == 5
         secret = server.url.replace("http://", "http://admin:hunter2@")
         with pytest.raises(FrameSourceError, match="cannot open video source") as caught:
             next(read_frames(secret, fps=25, reconnect=False, policy=policy(clock)))
@@ -213,3 +231,37 @@ def test_passwords_in_stream_urls_are_not_logged() -> None:
     assert redact("rtsp://admin:hunter2@10.0.0.5:554/ch1") == "rtsp://admin:***@10.0.0.5:554/ch1"
     assert redact("rtsp://10.0.0.5/ch1") == "rtsp://10.0.0.5/ch1"
     assert redact("/clips/a:b@c.mp4") == "/clips/a:b@c.mp4"
+
+
+def test_a_live_stream_is_timed_by_the_clock_not_by_the_rate_it_reports() -> None:
+    # FFmpeg says 25 fps for this stream; the camera sends 5 a second (as many do at night). reconnect=False:
+    # the run ends with the stream. FFmpeg's probe hands the first two frames over together, so the sampler
+    # keeps one of them: frames 0 and 2..11, eleven intervals of 0.2 s less the probed one, at least 2 s.
+    with MjpegServer([Serve(scene(0, 12), interval=0.2)]) as server:
+        times = [at for at, _ in read_frames(server.url, fps=25, reconnect=False)]
+    assert len(times) >= 10
+    assert times[-1] - times[0] >= 2.0 - 0.05  # the server's sleeps are the floor; a slow reader only adds
+    assert all(later > earlier for earlier, later in itertools.pairwise(times))
+    with MjpegServer([Serve(scene(0, 12), interval=0.05)]) as server:
+        by_rate = [at for at, _ in read_frames(server.url, fps=25, reconnect=False, timestamps=STREAM)]
+    assert by_rate == pytest.approx([i * STEP for i in range(12)])  # what the reported rate would have said
+
+
+def test_on_a_slow_live_stream_the_dwell_runs_by_the_clock() -> None:
+    # A car parked for 2.2 s (12 frames, 0.2 s apart) in a zone whose dwell is 1 s. By the reported 25 fps it
+    # would have stayed 0.44 s — no alarm; by the clock it stayed 2.2 s — one alarm, a dwell after it came.
+    zone = {
+        "name": "禁停路段",
+        "polygon": [[30, 75], [130, 75], [130, 120], [30, 120]],
+        "violation": "vehicle_illegal_parking",
+        "dwell_seconds": 1.0,
+    }
+    sink = MemorySink()
+    with MjpegServer([Serve(scene(0, 12), interval=0.2)]) as server:
+        camera = camera_at(server.url, timestamps=None, reconnect=False, zones=[zone])
+        assert camera.timestamps is Timestamps.CLOCK  # the default for a stream URL
+        stats = run_camera(camera, sink, detector=ColourDetector())
+    assert stats.frames >= 10 and len(sink.alarms) == 1
+    alarm = sink.alarms[0]
+    assert alarm.raised_at_s - alarm.first_seen_s >= 1.0
+    assert (alarm.raised_at - alarm.first_seen).total_seconds() >= 1.0  # the record's wall times agree
