@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import base64
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, Protocol, TextIO
@@ -65,6 +66,19 @@ class AlarmCleared(BaseModel):
     ended_at_s: float
 
 
+@dataclass(frozen=True, slots=True)
+class OpenStay:
+    """An alarm a sink holds open for a camera, as a restarted pipeline takes it back (`Pipeline.resume`)."""
+
+    alarm_id: str
+    zone: str
+    violation_type: ViolationType
+    label: str
+    box: tuple[float, float, float, float]
+    first_seen: datetime
+    raised_at: datetime
+
+
 class AlarmSink(Protocol):
     def emit(self, alarm: VideoAlarm) -> None:
         """A new alarm: once per object's stay, when it has been in the zone for the dwell time."""
@@ -73,6 +87,16 @@ class AlarmSink(Protocol):
     def clear(self, cleared: AlarmCleared) -> None:
         """The object of an alarm emitted before is gone."""
         ...
+
+    def open_stays(self, camera_id: str) -> list[OpenStay]:
+        """The camera's alarms emitted and not cleared, for a live camera's restart to take back."""
+        ...
+
+
+def stay_of(alarm: VideoAlarm) -> OpenStay:
+    return OpenStay(
+        alarm.alarm_id, alarm.zone, alarm.violation_type, alarm.label, alarm.box, alarm.first_seen, alarm.raised_at
+    )
 
 
 class MemorySink:
@@ -85,6 +109,10 @@ class MemorySink:
 
     def clear(self, cleared: AlarmCleared) -> None:
         self.cleared.append(cleared)
+
+    def open_stays(self, camera_id: str) -> list[OpenStay]:
+        gone = {cleared.alarm_id for cleared in self.cleared}
+        return [stay_of(a) for a in self.alarms if a.camera_id == camera_id and a.alarm_id not in gone]
 
 
 class JsonLinesSink:
@@ -112,6 +140,9 @@ class JsonLinesSink:
 
     def clear(self, cleared: AlarmCleared) -> None:
         self._write({"event": "cleared", **cleared.model_dump(mode="json")})
+
+    def open_stays(self, camera_id: str) -> list[OpenStay]:
+        return []  # lines written for someone else to read: nothing to take back
 
     def _write(self, record: dict[str, Any]) -> None:
         self._stream.write(json.dumps(record, ensure_ascii=False) + "\n")

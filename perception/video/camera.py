@@ -211,6 +211,12 @@ class CameraConfig(_Strict):
         return self.reconnect
 
     @property
+    def realtime(self) -> bool:
+        """Its frames are of now: a stream URL, or a source timed by the clock (a capture device). A restart is
+        a gap in one timeline, so the alarms left open before it are taken back; a file is a timeline of its own."""
+        return is_stream_url(self.source) or self.timestamps is Timestamps.CLOCK
+
+    @property
     def watched_classes(self) -> frozenset[str]:
         return frozenset(label for zone in self.zones for label in zone.classes)
 

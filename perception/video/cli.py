@@ -63,7 +63,8 @@ def stop_on_signals(stop: threading.Event) -> Iterator[None]:
 def summary(camera_id: str, stats: PipelineStats) -> str:
     return (
         f"camera {camera_id}: {stats.frames} frames at {stats.fps:.1f} fps, {stats.raised} alarms raised, "
-        f"{stats.cleared} cleared, {stats.reconnects} reconnects, {stats.outage_seconds:.0f} s without frames"
+        f"{stats.cleared} cleared, {stats.resumed} taken back, {stats.reconnects} reconnects, "
+        f"{stats.outage_seconds:.0f} s without frames"
     )
 
 

@@ -7,6 +7,7 @@ detector's pace (~40-50 ms a 640x480 frame on 2 threads; bench/video.py measures
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import uuid
@@ -15,13 +16,15 @@ from contextlib import closing
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from perception.video.alarms import AlarmCleared, AlarmSink, VideoAlarm
+from perception.video.alarms import AlarmCleared, AlarmSink, OpenStay, VideoAlarm
 from perception.video.camera import VIOLATION_NAMES, CameraConfig, CameraConfigError
 from perception.video.detector import Detector, Frame
 from perception.video.frames import Reconnection, read_frames
 from perception.video.rules import Cleared, Raised, RuleEvent, ZoneRule
 from perception.video.snapshot import render_snapshot, sha256_hex
 from perception.video.tracker import IouTracker, TrackerFrame
+
+log = logging.getLogger("zhifa.perception.video")
 
 ALARM_NAMESPACE = uuid.UUID("5b0c7a52-6f8e-4d0a-9f43-2f7e0d6a1c11")  # alarm ids: uuid5 in this namespace
 
@@ -32,6 +35,7 @@ class PipelineStats:
     detections: int = 0  # of watched classes
     raised: int = 0
     cleared: int = 0
+    resumed: int = 0  # alarms left open by the previous run, taken back at the start (`Pipeline.resume`)
     seconds: float = 0.0  # wall time spent in `process`
     reconnects: int = 0  # a live stream gave frames again after a drop (perception.video.frames)
     outage_seconds: float = 0.0  # a live stream gave no frames: down, dropped, being reopened
@@ -54,6 +58,38 @@ class Pipeline:
         self._rules = [ZoneRule(zone) for zone in camera.zones]
         self._watched = camera.watched_classes
         self._checked_size: tuple[int, int] | None = None
+        self._resumed: dict[tuple[str, int], str] = {}  # (zone, stay id) → the alarm id of the previous run
+
+    def resume(self, stays: Iterable[OpenStay]) -> int:
+        """Take back the alarms the camera's previous run left open: each waits at its box as a stay lost to an
+        occlusion does — a track there takes it over without a second alarm; none within `reacquire_seconds`
+        clears it ("lost"). One whose zone is gone from the configuration, or now watches another violation, is
+        cleared at once. Returns how many were taken back."""
+        rules = {rule.zone.name: rule for rule in self._rules}
+        taken = 0
+        for open_stay in stays:
+            rule = rules.get(open_stay.zone)
+            if rule is None or rule.zone.violation is not open_stay.violation_type:
+                self._sink.clear(
+                    AlarmCleared(
+                        alarm_id=open_stay.alarm_id,
+                        camera_id=self.camera.camera_id,
+                        zone=open_stay.zone,
+                        violation_type=open_stay.violation_type,
+                        track_id=0,
+                        reason="lost",
+                        ended_at=self.origin,
+                        ended_at_s=0.0,
+                    )
+                )
+                self.stats.cleared += 1
+                continue
+            first_seen, raised_at = self._seconds(open_stay.first_seen), self._seconds(open_stay.raised_at)
+            stay = rule.resume(open_stay.label, open_stay.box, first_seen, raised_at)
+            self._resumed[(rule.zone.name, stay.stay_id)] = open_stay.alarm_id
+            taken += 1
+        self.stats.resumed += taken
+        return taken
 
     def run(self, frames: Iterable[tuple[float, Frame]]) -> PipelineStats:
         for at, frame in frames:
@@ -94,10 +130,16 @@ class Pipeline:
         self._checked_size = (width, height)
 
     def _alarm_id(self, zone: str, stay_id: int) -> str:
+        resumed = self._resumed.get((zone, stay_id))
+        if resumed is not None:
+            return resumed
         return str(uuid.uuid5(ALARM_NAMESPACE, f"{self.camera.camera_id}/{zone}/{self.origin.isoformat()}/{stay_id}"))
 
     def _at(self, seconds: float) -> datetime:
         return self.origin + timedelta(seconds=seconds)
+
+    def _seconds(self, at: datetime) -> float:
+        return (at - self.origin).total_seconds()
 
     def _alarm(self, event: Raised, frame: Frame, tracked: TrackerFrame) -> VideoAlarm:
         stay, zone = event.stay, event.zone
@@ -150,12 +192,16 @@ def run_camera(
     reopened whenever it drops); the torchvision detector configured for the camera unless one is given.
 
     One pipeline sees every frame, across reopenings too: its tracks, open stays and alarm ids carry over an
-    outage of the stream."""
+    outage of the stream; a live camera also takes back the alarms its previous run left open (`resume`)."""
     if detector is None:
         from perception.video.detector import TorchvisionDetector
 
         detector = TorchvisionDetector.from_config(camera.detector)
     pipeline = Pipeline(camera, detector, sink, origin=origin)
+    if camera.realtime:
+        taken = pipeline.resume(sink.open_stays(camera.camera_id))
+        if taken:
+            log.info("camera %s: %d open alarm(s) of the previous run taken back", camera.camera_id, taken)
     frames = read_frames(
         camera.source,
         camera.fps,

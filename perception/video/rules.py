@@ -15,7 +15,10 @@ Per zone and object, a *stay* (停留) runs from entering the zone to leaving it
 - re-acquisition: when the tracker loses an object (a bus stops in front of a parked car for a minute) and
   a new track appears whose box overlaps the stay's last box by IoU ≥ `stationary.min_iou`, the new track
   takes over the stay — with its dwell clock and its alarm — instead of starting a second one. This is the
-  fix for Frigate users' top complaint, repeated alerts for one parked object.
+  fix for Frigate users' top complaint, repeated alerts for one parked object;
+- a restart: the alarms still open when a camera worker stopped come back as raised stays waiting to be
+  re-acquired (`resume`), so the car parked through a restart keeps its one alarm, and one gone meanwhile
+  is cleared ("lost") once `reacquire_seconds` pass without it.
 """
 
 from __future__ import annotations
@@ -109,6 +112,26 @@ class ZoneRule:
         events += self._expire(at)
         events += self._raise_due(at)
         return events
+
+    def resume(self, label: str, box: Box, first_seen: float, raised_at: float, at: float = 0.0) -> Stay:
+        """A stay whose alarm was raised before a restart (times in this run's seconds: negative ones are
+        before it). It waits, lost, for a track at its box, as after an occlusion; `at` starts the wait."""
+        stay = Stay(
+            stay_id=self._next_stay,
+            track_id=-self._next_stay,  # no track follows it yet (real track ids are positive)
+            label=label,
+            box=box,
+            score=0.0,
+            anchor=box,
+            first_seen=first_seen,
+            settled_at=first_seen,
+            last_seen=at,
+            raised_at=raised_at,
+            lost=True,
+        )
+        self._next_stay += 1
+        self._lost.append(stay)
+        return stay
 
     def _start(self, obj: TrackedObject, since: float, at: float) -> None:
         self._stays[obj.track_id] = Stay(

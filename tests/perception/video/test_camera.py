@@ -132,3 +132,19 @@ def test_unreadable_files_are_clear_errors(tmp_path: Path) -> None:
 def test_a_stream_whose_rate_is_exact_can_be_timed_by_its_frames(tmp_path: Path) -> None:
     camera = load_camera(write(tmp_path, camera_data(source="rtsp://10.0.0.5/stream1", timestamps="stream")))
     assert camera.live and camera.timestamps is Timestamps.STREAM
+    assert camera.realtime  # still frames of now: a restart takes its open alarms back
+
+
+@pytest.mark.parametrize(
+    ("settings", "realtime"),
+    [
+        ({"source": "rtsp://10.0.0.5/stream1", "reconnect": False}, True),
+        ({"source": "clips/street.avi"}, False),  # a recording: a timeline of its own
+        ({"source": "clips/street.avi", "reconnect": True}, False),
+        ({"source": "/dev/video0", "timestamps": "clock"}, True),  # a capture device
+    ],
+)
+def test_which_cameras_take_their_open_alarms_back_after_a_restart(
+    tmp_path: Path, settings: dict[str, Any], realtime: bool
+) -> None:
+    assert load_camera(write(tmp_path, camera_data(**settings))).realtime is realtime
