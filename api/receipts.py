@@ -48,6 +48,11 @@ class Receipt(BaseModel):
     root_hash: str
     signed_tree_head: ReceiptTreeHead
     anchor: ReceiptAnchor | None = Field(description="null while anchoring is pending")
+    tlog_proof: str | None = Field(
+        default=None,
+        description="the same inclusion as a c2sp.org/tlog-proof (text): the leaf's canonical JSON as extra data, "
+        "the tree head as a C2SP checkpoint signed by the log's key (verifier key: GET /api/v1/ledger/public-key)",
+    )
 
 
 def receipt_model(document: dict[str, Any]) -> Receipt:

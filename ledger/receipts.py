@@ -13,8 +13,14 @@ A receipt (``"format": "zhifa-receipt/1"``)::
       "root_hash": "<hex>",
       "signed_tree_head": {"log_id", "tree_size", "root_hash", "timestamp" (ms), "signature" (base64 Ed25519),
                            "key_id" (hex SHA-256 of the public key's DER SPKI)},
-      "anchor": {"backend", "tx_id", "block", "anchored_at"} | null   // null: signed, anchoring pending
+      "anchor": {"backend", "tx_id", "block", "anchored_at"} | null,  // null: signed, anchoring pending
+      "tlog_proof": "c2sp.org/tlog-proof@v1\nextra …\nindex 41\n…"  // optional: the same proof for C2SP tools
     }
+
+``tlog_proof`` (ledger/tlog_proof.py) repeats the inclusion in the text format of c2sp.org/tlog-proof, with
+the leaf's canonical JSON as its extra data and the tree head as a C2SP checkpoint signed by the same key, so
+that transparency-log tooling that knows nothing of zhifa (and witnesses that cosign checkpoints) can check
+it. Receipts issued before it existed lack it and verify without it.
 
 `verify_receipt` needs only the receipt, the log's public key and (optionally) the file: it checks
 the file against the leaf, the leaf against its hash, the audit path against the root, and the
@@ -24,6 +30,7 @@ signature of the tree head. It never talks to a server or a database.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,9 +40,11 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from ledger import merkle
 from ledger.canonical import canonical_json
+from ledger.checkpoint import CheckpointError, verifier_key
 from ledger.heads import SignedTreeHead
 from ledger.leaves import LEAF_FIELDS
 from ledger.signing import verify_head
+from ledger.tlog_proof import HEADER, TlogProofError, verify_tlog_proof
 
 FORMAT = "zhifa-receipt/1"
 CHUNK = 1024 * 1024
@@ -91,6 +100,7 @@ class ParsedReceipt:
     root_hash: bytes
     head: SignedTreeHead
     anchor: dict[str, Any] | None
+    tlog_proof: str | None = None
 
 
 def parse_receipt(document: Any) -> ParsedReceipt:
@@ -110,6 +120,9 @@ def parse_receipt(document: Any) -> ParsedReceipt:
     anchor = document.get("anchor")
     if anchor is not None and not isinstance(anchor, dict):
         raise MalformedReceipt("anchor must be an object or null")
+    tlog_proof = document.get("tlog_proof")
+    if tlog_proof is not None and not isinstance(tlog_proof, str):
+        raise MalformedReceipt("tlog_proof must be a string (a c2sp.org/tlog-proof) or absent")
     for name in ("signature", "key_id", "log_id"):
         if not isinstance(sth.get(name), str):
             raise MalformedReceipt(f"signed_tree_head.{name} must be a string")
@@ -130,6 +143,7 @@ def parse_receipt(document: Any) -> ParsedReceipt:
         root_hash=_hex(document.get("root_hash"), "root_hash"),
         head=head,
         anchor=anchor,
+        tlog_proof=tlog_proof,
     )
 
 
@@ -148,6 +162,18 @@ def _chunks(handle: BinaryIO) -> Iterator[bytes]:
         yield chunk
 
 
+def _check_file(result: Verification, file: Path, leaf: dict[str, Any]) -> None:
+    with file.open("rb") as handle:
+        sha256, size = file_digest(handle)
+    expected = (leaf.get("sha256"), leaf.get("size"))
+    result.add(
+        "file",
+        (sha256, size) == expected,
+        f"{file.name}: SHA-256 {sha256}, {size} bytes"
+        + ("" if (sha256, size) == expected else f"; the receipt records {expected[0]}, {expected[1]} bytes"),
+    )
+
+
 def verify_receipt(document: Any, public_key: Ed25519PublicKey, file: Path | None = None) -> Verification:
     """Every check a receipt allows; ``Verification.ok`` only when all pass."""
     result = Verification()
@@ -158,15 +184,7 @@ def verify_receipt(document: Any, public_key: Ed25519PublicKey, file: Path | Non
         return result
     result.add("format", True, FORMAT)
     if file is not None:
-        with file.open("rb") as handle:
-            sha256, size = file_digest(handle)
-        expected = (receipt.leaf.get("sha256"), receipt.leaf.get("size"))
-        result.add(
-            "file",
-            (sha256, size) == expected,
-            f"{file.name}: SHA-256 {sha256}, {size} bytes"
-            + ("" if (sha256, size) == expected else f"; the receipt records {expected[0]}, {expected[1]} bytes"),
-        )
+        _check_file(result, file, receipt.leaf)
     computed = merkle.leaf_hash(canonical_json(receipt.leaf))
     result.add(
         "leaf",
@@ -198,6 +216,8 @@ def verify_receipt(document: Any, public_key: Ed25519PublicKey, file: Path | Non
         if signed
         else "the tree head's signature does not verify with this public key",
     )
+    if receipt.tlog_proof is not None:
+        _check_tlog_proof(result, receipt, public_key)
     if receipt.anchor is not None:
         result.anchored = True
         anchor = receipt.anchor
@@ -210,3 +230,68 @@ def verify_receipt(document: Any, public_key: Ed25519PublicKey, file: Path | Non
             )
         )
     return result
+
+
+def verify_text(text: str, public_key: Ed25519PublicKey, file: Path | None = None) -> Verification:
+    """A receipt's JSON, or a bare tlog-proof (told apart by the proof's first line)."""
+    if text.startswith(HEADER):
+        return verify_tlog_proof_text(text, public_key, file)
+    try:
+        document = json.loads(text)
+    except ValueError as exc:
+        result = Verification()
+        result.add("format", False, f"neither a receipt's JSON nor a c2sp.org/tlog-proof: {exc}")
+        return result
+    return verify_receipt(document, public_key, file)
+
+
+def verify_tlog_proof_text(text: str, public_key: Ed25519PublicKey, file: Path | None = None) -> Verification:
+    """A bare c2sp.org/tlog-proof (a receipt's ``tlog_proof`` saved as a .tlog-proof file): the log's signature
+    on its checkpoint (the key named by the checkpoint's origin), the inclusion of its extra data, that data
+    being a zhifa leaf, and the file against the leaf. It carries no anchor."""
+    result = Verification()
+    result.add("format", True, HEADER)
+    try:
+        origin = text.split("\n\n", 1)[1].split("\n", 1)[0]
+        proof, checkpoint = verify_tlog_proof(text, verifier_key(origin, public_key))
+    except (TlogProofError, CheckpointError, IndexError) as exc:
+        result.add("tlog_proof", False, f"the c2sp.org/tlog-proof does not verify: {exc}")
+        return result
+    result.add(
+        "tlog_proof",
+        True,
+        f"entry {proof.index} is in {checkpoint.origin}'s tree of {checkpoint.tree_size}, signed by this key",
+    )
+    try:
+        leaf = json.loads(proof.extra or b"")
+    except ValueError:
+        leaf = None
+    if not isinstance(leaf, dict) or set(leaf) != set(LEAF_FIELDS) or canonical_json(leaf) != proof.extra:
+        result.add("leaf", False, "the proof's extra data is not a zhifa leaf in canonical JSON")
+        return result
+    result.add("leaf", True, f"a {leaf['kind']} of {leaf['size']} bytes, recorded {leaf['recorded_at']}")
+    if file is not None:
+        _check_file(result, file, leaf)
+    return result
+
+
+def _check_tlog_proof(result: Verification, receipt: ParsedReceipt, public_key: Ed25519PublicKey) -> None:
+    """The C2SP proof must verify on its own and say what the receipt says: same entry, tree and leaf."""
+    try:
+        proof, checkpoint = verify_tlog_proof(receipt.tlog_proof or "", verifier_key(receipt.head.log_id, public_key))
+    except (TlogProofError, CheckpointError) as exc:
+        result.add("tlog_proof", False, f"the c2sp.org/tlog-proof does not verify: {exc}")
+        return
+    same = (
+        proof.index == receipt.leaf_index
+        and proof.extra == canonical_json(receipt.leaf)
+        and (checkpoint.tree_size, checkpoint.root_hash) == (receipt.tree_size, receipt.root_hash)
+        and checkpoint.origin == receipt.head.log_id
+    )
+    result.add(
+        "tlog_proof",
+        same,
+        f"the c2sp.org/tlog-proof verifies (checkpoint of {checkpoint.origin}, {checkpoint.tree_size} entries)"
+        if same
+        else "the c2sp.org/tlog-proof verifies but proves another entry, leaf or tree than the receipt",
+    )

@@ -19,12 +19,14 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 from core.settings import Settings
+from ledger.checkpoint import Checkpoint, sign_checkpoint
 from ledger.heads import AnchorBackend, AnchorRecord, SignedTreeHead, TreeHead
 from ledger.leaves import Leaf
 from ledger.receipts import FORMAT
 from ledger.signing import LogSigner, load_signer
 from ledger.store import Appended, Entry, LedgerStore
 from ledger.tables import LedgerAnchor, LedgerLeaf, LedgerTreeHead
+from ledger.tlog_proof import TlogProof
 
 ISSUED_DOCUMENT = "issued_document"
 
@@ -104,7 +106,14 @@ class Ledger:
                 "key_id": signed.key_id,
             },
             "anchor": anchor_json(anchor),
+            "tlog_proof": self.tlog_proof(leaf, head.tree_size, head.root_hash, path, signed.log_id),
         }
+
+    def tlog_proof(self, leaf: LedgerLeaf, size: int, root_hash: str, path: Sequence[bytes], origin: str) -> str:
+        """The same inclusion as a c2sp.org/tlog-proof (ledger/tlog_proof.py), the leaf's JSON as its extra data
+        and the tree head as a checkpoint signed by the log's key (Ed25519 is deterministic: the same text)."""
+        note = sign_checkpoint(Checkpoint(origin, size, bytes.fromhex(root_hash)), self.signer.private_key)
+        return TlogProof(leaf.leaf_index, list(path), note, extra=leaf.leaf.encode("utf-8")).text()
 
     def pending_leaves(self, session: Session) -> int:
         """Leaves recorded since the latest anchor."""

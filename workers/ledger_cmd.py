@@ -29,10 +29,11 @@ from ledger.audit import audit
 from ledger.backends import make_backend
 from ledger.chain_audit import ChainReader, ChainView, read_chain
 from ledger.heads import AnchorError
-from ledger.receipts import verify_receipt
+from ledger.receipts import verify_text
 from ledger.service import get_ledger
 from ledger.signing import load_public_key, public_pem
 from ledger.tables import LedgerAnchor
+from ledger.tlog_proof import HEADER as TLOG_PROOF_HEADER
 
 console = Console(soft_wrap=True)  # hashes and ids stay whole on one line, copyable
 errors = Console(stderr=True, soft_wrap=True)
@@ -51,7 +52,14 @@ def read_public_key(path: Path) -> bytes:
 
 
 def verify(
-    receipt: Annotated[Path, typer.Argument(help="the receipt (zhifa-receipt/1 JSON)", exists=True, dir_okay=False)],
+    receipt: Annotated[
+        Path,
+        typer.Argument(
+            help="the receipt (zhifa-receipt/1 JSON), or its tlog_proof saved as a .tlog-proof file",
+            exists=True,
+            dir_okay=False,
+        ),
+    ],
     public_key: Annotated[
         Path,
         typer.Option(
@@ -67,18 +75,22 @@ def verify(
     ] = None,
     require_anchor: Annotated[bool, typer.Option(help="fail a receipt whose anchoring is still pending")] = False,
 ) -> None:
-    """Check a receipt offline: the file's hash, the inclusion proof and the tree head's signature."""
+    """Check a receipt offline: the file's hash, the inclusion proof and the tree head's signature.
+    A c2sp.org/tlog-proof (the receipt's `tlog_proof`, e.g. saved as evidence.tlog-proof) is checked too."""
     try:
         key = load_public_key(read_public_key(public_key))
-        document = json.loads(receipt.read_text(encoding="utf-8"))
+        text = receipt.read_text(encoding="utf-8")
+        bare_proof = text.startswith(TLOG_PROOF_HEADER)
+        result = verify_text(text, key, file)
     except (OSError, ValueError) as exc:
         errors.print(f"[red]✗[/red] {exc}")
         raise typer.Exit(1) from None
-    result = verify_receipt(document, key, file)
     for check in result.checks:
         mark = "[green]✓[/green]" if check.ok else "[red]✗[/red]"
         console.print(f"{mark} {check.name}: {check.message}", highlight=False)
-    if not result.anchored:
+    if bare_proof:
+        console.print("… anchor: a tlog-proof carries none (the receipt's JSON names it)")
+    elif not result.anchored:
         console.print("… anchor: pending (signed by the log, not yet on the chain)")
     if not result.ok:
         console.print("[red]NOT VERIFIED[/red]")

@@ -35,6 +35,7 @@ from ledger.heads import SignedTreeHead
 from ledger.receipts import verify_receipt
 from ledger.service import anchor_once, get_ledger
 from ledger.signing import load_public_key, verify_head
+from ledger.tlog_proof import verify_tlog_proof
 from tests.api.conftest import INTEGRATOR, offline_world, sign_in
 from workers.cli import app as cli
 
@@ -201,6 +202,10 @@ async def test_the_receipt_verifies_offline_and_becomes_anchored(
     anchored = (await ev_api.get(body["receipt_url"], headers=officer)).json()
     assert anchored["anchor"]["backend"] == "embedded"
     assert verify_receipt(anchored, key, file).ok
+    # the same proof for tools that know C2SP and nothing of zhifa: the log's note key is all they need
+    proof, checkpoint = verify_tlog_proof(anchored["tlog_proof"], key_doc["note_verifier_key"])
+    assert proof.index == anchored["leaf_index"] and checkpoint.tree_size == anchored["tree_size"]
+    assert json.loads(proof.extra or b"")["sha256"] == hashlib.sha256(data).hexdigest()
 
     # the offline verifier, as a court or a party runs it
     (tmp_path / "receipt.json").write_text(json.dumps(anchored), encoding="utf-8")
@@ -209,9 +214,18 @@ async def test_the_receipt_verifies_offline_and_becomes_anchored(
     ok = CliRunner().invoke(cli, [*args, "--require-anchor"])
     assert ok.exit_code == 0, ok.output
     assert "VERIFIED" in ok.output
+    (tmp_path / "photo.tlog-proof").write_text(anchored["tlog_proof"], encoding="utf-8")  # the C2SP form alone
+    proof_args = ["verify", str(tmp_path / "photo.tlog-proof"), str(file), "--public-key", str(tmp_path / "key.json")]
+    by_proof = CliRunner().invoke(cli, proof_args)
+    assert by_proof.exit_code == 0 and "✓ tlog_proof" in by_proof.output and "✓ file" in by_proof.output
     file.write_bytes(data[:-1] + b"!")  # one byte changed
     bad = CliRunner().invoke(cli, args)
     assert bad.exit_code == 1 and "NOT VERIFIED" in bad.output and "✗ file" in bad.output
+    bad_by_proof = CliRunner().invoke(cli, proof_args)
+    assert bad_by_proof.exit_code == 1 and "✗ file" in bad_by_proof.output
+    (tmp_path / "junk.json").write_text("neither", encoding="utf-8")
+    junk = CliRunner().invoke(cli, ["verify", str(tmp_path / "junk.json"), "--public-key", str(tmp_path / "key.json")])
+    assert junk.exit_code == 1 and "NOT VERIFIED" in junk.output
 
     status = (await ev_api.get("/api/v1/ledger/status")).json()
     assert status["anchored_tree_size"] is not None and status["tree_size"] >= status["anchored_tree_size"]

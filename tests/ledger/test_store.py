@@ -167,6 +167,9 @@ def test_receipt_verifies_offline_and_upgrades_to_anchored(ledger_db: Engine, tm
     assert anchored["anchor"]["backend"] == "embedded" and anchored["tree_size"] == 16
     result = verify_receipt(anchored, signer.public_key, file)
     assert result.ok and result.anchored
+    assert any(check.name == "tlog_proof" and check.ok for check in result.checks)  # the C2SP form agrees
+    legacy = {name: value for name, value in anchored.items() if name != "tlog_proof"}
+    assert verify_receipt(legacy, signer.public_key, file).ok  # receipts issued before it still verify
     # tampering: the file, the leaf, the path, the root, the signature, the key
     file.write_bytes(data + b"!")
     assert not verify_receipt(anchored, signer.public_key, file).ok
@@ -176,6 +179,9 @@ def test_receipt_verifies_offline_and_upgrades_to_anchored(ledger_db: Engine, tm
         lambda r: r.__setitem__("root_hash", "11" * 32),
         lambda r: r["signed_tree_head"].__setitem__("timestamp", r["signed_tree_head"]["timestamp"] + 1),
         lambda r: r.__setitem__("leaf_index", r["leaf_index"] + 1),
+        lambda r: r.__setitem__("tlog_proof", r["tlog_proof"].replace("index ", "index 1")),  # another entry
+        lambda r: r.__setitem__("tlog_proof", pending["tlog_proof"]),  # verifies, but of the tree of 6
+        lambda r: r.__setitem__("tlog_proof", 42),
     ]
     for mutate in mutations:
         broken = json.loads(json.dumps(anchored))
