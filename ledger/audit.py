@@ -92,7 +92,7 @@ def audit(
     _check_heads(report, heads, roots, public_key)
     _check_anchors(report, session, store, heads)
     if chain is not None:
-        report.chain_checked = check_chain(report, chain, heads, roots, report.tree_size)
+        report.chain_checked = check_chain(report, chain, heads, roots, report.tree_size, public_key)
     return report
 
 

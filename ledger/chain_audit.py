@@ -10,7 +10,9 @@ database's leaves:
 - every anchor row's transaction is on the chain, for that tree size;
 - the chain's root at that size is the root of the first ``tree_size`` leaves as they are now (else
   the leaves were changed after anchoring), and its signature is the log's head signature;
-- the chain knows no later anchor than the log's (else anchor rows, or whole leaves, were removed).
+- the chain knows no later anchor than the log's (else anchor rows, or whole leaves, were removed);
+- a chain record is a whole signed tree head (size, root, timestamp, signature): it must verify with the
+  log's public key on its own, so the chain proves what the log signed even where the log lost the head.
 """
 
 from __future__ import annotations
@@ -18,6 +20,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
+from ledger.heads import SignedTreeHead
+from ledger.signing import key_id, verify_head
 from ledger.tables import LedgerAnchor, LedgerTreeHead
 
 
@@ -29,6 +35,7 @@ class ChainRecord:
     root_hash: str
     signature: str
     tx_id: str
+    head_timestamp: int | None = None  # ms, as signed; None in records of chaincode before it kept it
 
 
 @runtime_checkable
@@ -48,6 +55,7 @@ class ChainView:
 
     backend: str
     anchors: list[LedgerAnchor]  # the log's anchor rows on this backend
+    log_id: str = ""
     records: dict[int, ChainRecord | None] = field(default_factory=dict)  # tree size -> the chain's record
     latest: ChainRecord | None = None
 
@@ -58,7 +66,7 @@ class ChainView:
 
 def read_chain(reader: ChainReader, log_id: str, anchors: list[LedgerAnchor]) -> ChainView:
     mine = [anchor for anchor in anchors if anchor.backend == reader.name]
-    view = ChainView(backend=reader.name, anchors=mine)
+    view = ChainView(backend=reader.name, anchors=mine, log_id=log_id)
     for size in sorted({anchor.tree_size for anchor in mine}):
         view.records[size] = reader.chain_record(log_id, size)
     view.latest = reader.latest_record(log_id)
@@ -70,7 +78,12 @@ class Problems(Protocol):
 
 
 def check_chain(
-    report: Problems, view: ChainView, heads: dict[int, LedgerTreeHead], roots: dict[int, bytes], tree_size: int
+    report: Problems,
+    view: ChainView,
+    heads: dict[int, LedgerTreeHead],
+    roots: dict[int, bytes],
+    tree_size: int,
+    public_key: Ed25519PublicKey | None = None,
 ) -> int:
     """Report every disagreement between the chain and the log; returns how many chain records were checked."""
     checked = 0
@@ -84,6 +97,7 @@ def check_chain(
         if record.tx_id != anchor.tx_id:
             report.problem(f"{where}: the chain's anchor at this size is transaction {record.tx_id}")
         _check_record(report, where, record, heads, roots, tree_size)
+        _check_signed(report, where, record, public_key, view.log_id)
     latest = view.latest
     anchored = max((anchor.tree_size for anchor in view.anchors), default=0)
     if latest is not None and latest.tree_size > anchored:
@@ -91,7 +105,9 @@ def check_chain(
             f"the {view.backend} chain's latest anchor is tree size {latest.tree_size} (tx {latest.tx_id}), "
             f"later than any anchor the log records ({anchored}): anchor rows or leaves were removed"
         )
-        _check_record(report, f"chain anchor of tree size {latest.tree_size}", latest, heads, roots, tree_size)
+        where = f"chain anchor of tree size {latest.tree_size}"
+        _check_record(report, where, latest, heads, roots, tree_size)
+        _check_signed(report, where, latest, public_key, view.log_id)
         checked += 1
     return checked
 
@@ -117,3 +133,15 @@ def _check_record(
         report.problem(f"{where}: the log keeps no signed tree head of this size")
     elif head.signature != record.signature:
         report.problem(f"{where}: the chain holds another signature than the log's tree head of this size")
+
+
+def _check_signed(
+    report: Problems, where: str, record: ChainRecord, public_key: Ed25519PublicKey | None, log_id: str
+) -> None:
+    if record.head_timestamp is None or public_key is None:
+        return  # an older record holds no timestamp: its signature is checked through the log's head above
+    head = SignedTreeHead(
+        log_id, record.tree_size, record.root_hash, record.head_timestamp, record.signature, key_id(public_key)
+    )
+    if not verify_head(head, public_key):
+        report.problem(f"{where}: the head the chain holds is not signed by the log's key")

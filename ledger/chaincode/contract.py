@@ -57,6 +57,12 @@ def _tree_size(value: str) -> int:
     return int(value)
 
 
+def _timestamp(value: str) -> int:
+    if not _TREE_SIZE.fullmatch(value):  # the same canonical decimal: milliseconds since the epoch
+        raise AnchorContractError(f"INVALID_ARGUMENT: timestamp {value!r} is not a non-negative decimal integer")
+    return int(value)
+
+
 def _root_hash(value: str) -> str:
     if not _ROOT_HASH.fullmatch(value):
         raise AnchorContractError("INVALID_ARGUMENT: root_hash is not 64 lowercase hex digits")
@@ -91,13 +97,18 @@ class EvidenceAnchorContract(Contract):  # type: ignore[misc]  # the package shi
     def get_evaluate_transactions(self) -> list[str]:
         return ["get_anchor", "latest"]
 
-    async def anchor(self, ctx: TransactionContext, log_id: str, tree_size: str, root_hash: str, signature: str) -> str:
+    async def anchor(
+        self, ctx: TransactionContext, log_id: str, tree_size: str, root_hash: str, signature: str, head_timestamp: str
+    ) -> str:
+        """Keep the signed tree head (size, root, the log's signature and the head's own timestamp in ms: all
+        that signature covers, so the record verifies on its own with the log's public key)."""
         log_id, size = _log_id(log_id), _tree_size(tree_size)
         record = {
             "log_id": log_id,
             "tree_size": size,
             "root_hash": _root_hash(root_hash),
             "signature": _signature(signature),
+            "head_timestamp": _timestamp(head_timestamp),
         }
         stub = ctx.get_stub()
         key = _anchor_key(stub, log_id, size)

@@ -41,7 +41,7 @@ class FabricAnchorBackend:
         self.gateway.close()
 
     def anchor(self, head: SignedTreeHead) -> AnchorRecord:
-        args = [head.log_id, str(head.tree_size), head.root_hash, head.signature]
+        args = anchor_args(head)
         try:
             committed = self.gateway.submit("anchor", args)
         except GatewayError as exc:
@@ -107,6 +107,12 @@ class FabricAnchorBackend:
         return _chain_record(self.latest(log_id))
 
 
+def anchor_args(head: SignedTreeHead) -> list[str]:
+    """The chaincode's `anchor` arguments: everything the head's signature covers, so the chain's record of it
+    verifies on its own."""
+    return [head.log_id, str(head.tree_size), head.root_hash, head.signature, str(head.timestamp)]
+
+
 def _chain_record(stored: dict[str, Any] | None) -> ChainRecord | None:
     if stored is None:
         return None
@@ -115,4 +121,5 @@ def _chain_record(stored: dict[str, Any] | None) -> ChainRecord | None:
         root_hash=str(stored["root_hash"]),
         signature=str(stored["signature"]),
         tx_id=str(stored["tx_id"]),
+        head_timestamp=int(stored["head_timestamp"]) if "head_timestamp" in stored else None,
     )

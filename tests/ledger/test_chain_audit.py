@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 from typer.testing import CliRunner
@@ -193,3 +194,28 @@ def test_a_chain_that_cannot_be_reached_is_an_error_not_a_pass(anchored: Engine,
     fabric.gateway.stop()
     result = CliRunner().invoke(cli, ["ledger", "audit", "--chain"])
     assert result.exit_code == 2 and "the fabric chain cannot be read" in result.output
+
+
+def test_the_chain_keeps_whole_signed_heads_that_verify_on_their_own(
+    anchored: Engine, settings: Settings, chain: FabricAnchorBackend
+) -> None:
+    """A head deleted from the log: the chain's record of it (size, root, timestamp, signature) still verifies
+    with the log's key, so the chain proves what the log signed; with another key none of the records does."""
+    ledger = get_ledger(settings)
+    with Session(anchored) as session:
+        signed = {head.tree_size: head for head in ledger.store.heads(session)}
+    for size in (100, 256, 300):
+        record = chain.chain_record(ledger.log_id, size)
+        assert record is not None and record.head_timestamp == signed[size].timestamp
+    as_owner(anchored, "ledger_anchor", "DELETE FROM ledger_anchor WHERE tree_size = 300")
+    as_owner(anchored, "ledger_tree_head", "DELETE FROM ledger_tree_head WHERE tree_size = 300")
+    problems = chain_audit(anchored, ledger, chain).problems
+    assert "chain anchor of tree size 300: the log keeps no signed tree head of this size" in problems
+    assert not any("not signed by the log's key" in p for p in problems), problems
+
+    with Session(anchored) as session:
+        view = read_chain(chain, ledger.log_id, ledger.store.anchors(session))
+        other_key = Ed25519PrivateKey.generate().public_key()
+        problems = audit(session, ledger.store, other_key, chunk=64, chain=view).problems
+    unsigned = [p for p in problems if p.endswith("the head the chain holds is not signed by the log's key")]
+    assert len(unsigned) == 3, problems

@@ -34,6 +34,7 @@ shim_grpc: Any = _shim_grpc
 ROOT_A = "a1" * 32
 ROOT_B = "b2" * 32
 SIG = base64.b64encode(bytes(range(64))).decode()
+TS = "1795680000000"  # the head's own timestamp, ms: what its signature covers beside size and root
 LOG = "zhifa-evidence"
 
 
@@ -43,7 +44,7 @@ def ledger() -> MemoryLedger:
 
 
 def test_anchor_stores_canonical_record_and_reads_back(ledger: MemoryLedger) -> None:
-    outcome = ledger.invoke("anchor", LOG, "10", ROOT_A, SIG, tx_id="tx-1", seconds=1_700_000_000)
+    outcome = ledger.invoke("anchor", LOG, "10", ROOT_A, SIG, TS, tx_id="tx-1", seconds=1_700_000_000)
     assert outcome.ok, outcome.text
     record = json.loads(outcome.text)
     assert record == {
@@ -51,6 +52,7 @@ def test_anchor_stores_canonical_record_and_reads_back(ledger: MemoryLedger) -> 
         "tree_size": 10,
         "root_hash": ROOT_A,
         "signature": SIG,
+        "head_timestamp": int(TS),
         "tx_id": "tx-1",
         "tx_timestamp": "2023-11-14T22:13:20.123Z",  # the proposal's timestamp, not a clock on the peer
     }
@@ -64,10 +66,10 @@ def test_anchor_stores_canonical_record_and_reads_back(ledger: MemoryLedger) -> 
 
 @pytest.mark.parametrize("root", [ROOT_A, ROOT_B], ids=["same-root", "different-root"])
 def test_an_anchor_is_never_overwritten(ledger: MemoryLedger, root: str) -> None:
-    first = ledger.invoke("anchor", LOG, "10", ROOT_A, SIG, tx_id="tx-1")
+    first = ledger.invoke("anchor", LOG, "10", ROOT_A, SIG, TS, tx_id="tx-1")
     before = ledger.state.snapshot()
 
-    again = ledger.invoke("anchor", LOG, "10", root, SIG, tx_id="tx-2")
+    again = ledger.invoke("anchor", LOG, "10", root, SIG, TS, tx_id="tx-2")
 
     assert not again.ok
     assert again.text.startswith("ANCHOR_EXISTS"), again.text
@@ -79,8 +81,8 @@ def test_an_anchor_is_never_overwritten(ledger: MemoryLedger, root: str) -> None
 def test_concurrent_anchors_of_one_size_conflict_at_commit(ledger: MemoryLedger) -> None:
     # Both simulate before either commits, so neither sees the other; the contract's read of the key is what makes
     # the second one invalid instead of a silent overwrite.
-    first = ledger.simulate("anchor", LOG, "10", ROOT_A, SIG)
-    second = ledger.simulate("anchor", LOG, "10", ROOT_B, SIG)
+    first = ledger.simulate("anchor", LOG, "10", ROOT_A, SIG, TS)
+    second = ledger.simulate("anchor", LOG, "10", ROOT_B, SIG, TS)
     assert first.ok and second.ok
     ledger.commit(first.simulation)
     with pytest.raises(RuntimeError, match="MVCC_READ_CONFLICT"):
@@ -89,19 +91,19 @@ def test_concurrent_anchors_of_one_size_conflict_at_commit(ledger: MemoryLedger)
 
 
 def test_latest_only_moves_forward(ledger: MemoryLedger) -> None:
-    assert ledger.invoke("anchor", LOG, "10", ROOT_A, SIG).ok
-    assert ledger.invoke("anchor", LOG, "5", ROOT_B, SIG).ok  # a lower size anchored later
+    assert ledger.invoke("anchor", LOG, "10", ROOT_A, SIG, TS).ok
+    assert ledger.invoke("anchor", LOG, "5", ROOT_B, SIG, TS).ok  # a lower size anchored later
 
     assert json.loads(ledger.simulate("latest", LOG).text)["tree_size"] == 10
     assert json.loads(ledger.simulate("get_anchor", LOG, "5").text)["root_hash"] == ROOT_B
 
-    assert ledger.invoke("anchor", LOG, "11", ROOT_B, SIG).ok
+    assert ledger.invoke("anchor", LOG, "11", ROOT_B, SIG, TS).ok
     assert json.loads(ledger.simulate("latest", LOG).text)["tree_size"] == 11
     assert ledger.simulate("latest", "another-log").text.startswith("ANCHOR_NOT_FOUND")
 
 
 def test_missing_anchor_is_not_found(ledger: MemoryLedger) -> None:
-    assert ledger.invoke("anchor", LOG, "10", ROOT_A, SIG).ok
+    assert ledger.invoke("anchor", LOG, "10", ROOT_A, SIG, TS).ok
     for args in (["get_anchor", LOG, "11"], ["get_anchor", "other", "10"], ["latest", "other"]):
         outcome = ledger.simulate(*args)
         assert not outcome.ok
@@ -110,8 +112,8 @@ def test_missing_anchor_is_not_found(ledger: MemoryLedger) -> None:
 
 def test_zero_padding_keeps_a_log_in_tree_size_order(ledger: MemoryLedger) -> None:
     for size in ("100", "9", "10", "0", "2"):
-        assert ledger.invoke("anchor", LOG, size, ROOT_A, SIG).ok
-    assert ledger.invoke("anchor", LOG + "-2", "1", ROOT_A, SIG).ok  # a log whose name extends LOG's
+        assert ledger.invoke("anchor", LOG, size, ROOT_A, SIG, TS).ok
+    assert ledger.invoke("anchor", LOG + "-2", "1", ROOT_A, SIG, TS).ok  # a log whose name extends LOG's
 
     async def scan() -> list[int]:
         stub = _stub(ledger)
@@ -157,15 +159,22 @@ def _stub(ledger: MemoryLedger) -> Any:
 def test_invalid_input_is_refused_and_writes_nothing(
     ledger: MemoryLedger, log_id: str, tree_size: str, root: str, signature: str
 ) -> None:
-    outcome = ledger.invoke("anchor", log_id, tree_size, root, signature)
+    outcome = ledger.invoke("anchor", log_id, tree_size, root, signature, TS)
     assert not outcome.ok
     assert outcome.text.startswith("INVALID_ARGUMENT"), outcome.text
     assert outcome.simulation.writes == {}
     assert ledger.state.snapshot() == {}
 
 
+@pytest.mark.parametrize("timestamp", ["", "-1", "01", "1.5", "1e3", "１", "1" * 21])
+def test_a_head_timestamp_that_is_not_a_canonical_decimal_is_refused(ledger: MemoryLedger, timestamp: str) -> None:
+    outcome = ledger.invoke("anchor", LOG, "1", ROOT_A, SIG, timestamp)
+    assert not outcome.ok and outcome.text.startswith("INVALID_ARGUMENT: timestamp"), outcome.text
+    assert ledger.state.snapshot() == {}
+
+
 def test_missing_arguments_are_refused_by_the_dispatcher(ledger: MemoryLedger) -> None:
-    outcome = ledger.invoke("anchor", LOG, "1", ROOT_A)
+    outcome = ledger.invoke("anchor", LOG, "1", ROOT_A, SIG)  # a client from before the head's timestamp
     assert not outcome.ok
     assert "incorrect number of params" in outcome.text
     assert ledger.state.snapshot() == {}
@@ -210,7 +219,7 @@ def test_the_chaincode_service_serves_a_peer() -> None:
         outbox.put(message(type=message.REGISTERED))
         outbox.put(message(type=message.READY))
 
-        args = ["anchor", LOG, "7", ROOT_A, SIG]
+        args = ["anchor", LOG, "7", ROOT_A, SIG, TS]
         proposal = unsigned_proposal(
             args,
             tx_id="tx-ccaas",

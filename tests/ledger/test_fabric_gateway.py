@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 from core.settings import Settings
 from ledger.fabric import CommitError, FabricAnchorBackend, GatewayClient, GatewayError, Identity, fabric_backend
+from ledger.fabric.backend import anchor_args
 from ledger.fabric.identity import P256_ORDER, to_low_s
 from ledger.heads import AnchorConflict, AnchorError, SignedTreeHead, TreeHead
 from tests.ledger.fabric_gateway_server import VALID
@@ -40,10 +41,6 @@ def signed_head(tree_size: int = 42, root_hash: str = "5e" * 32, key: Ed25519Pri
         signature=base64.b64encode(key.sign(head.signed_bytes())).decode(),
         key_id=hashlib.sha256(public).hexdigest(),
     )
-
-
-def anchor_args(head: SignedTreeHead) -> list[str]:
-    return [head.log_id, str(head.tree_size), head.root_hash, head.signature]
 
 
 @pytest.fixture
