@@ -22,7 +22,7 @@ import datetime as dt
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
-from temporalio.exceptions import ActivityError
+from temporalio.exceptions import ActivityError, RetryState
 
 with workflow.unsafe.imports_passed_through():
     from workflows.alarm_model import (
@@ -123,7 +123,10 @@ class AlarmTriageWorkflow:
                 result_type=bool,
             )
         except ActivityError as exc:
-            return str(exc.cause or exc)
+            why = str(exc.cause or exc)
+            if exc.retry_state == RetryState.TIMEOUT:  # retried until NOTICE_DELIVERY_TIMEOUT ran out
+                return f"not delivered within {NOTICE_DELIVERY_TIMEOUT} (the last attempt: {why})"
+            return why
         return None
 
     def _ids(self) -> list[str]:

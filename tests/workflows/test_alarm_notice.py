@@ -2,12 +2,13 @@
 workflow on the time-skipping server: the correction window counts from delivery, a gateway that is down is
 retried, and a notice that cannot be delivered opens the case at once (an officer tells the party).
 
-A gateway down past NOTICE_DELIVERY_TIMEOUT takes the refusal's path (the activity fails either way); it is not
-run here: the time-skipping server does not skip time while an activity waits for its retry, so two hours of
-retries would take two real hours."""
+The time-skipping server does not skip time on its own while an activity waits for its retry (two hours of
+retries would take two real hours), so the gateway that stays down is given its two hours by `env.sleep`,
+which moves the server's clock on while the retries go on."""
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 
 import pytest
@@ -21,6 +22,7 @@ from core.notices import signature
 from core.perception_tables import AlarmTransition
 from core.settings import get_settings
 from tests.notice_gateway import Gateway, notice_gateway
+from tests.workers.conftest import wait_until
 from tests.workflows.alarm_support import (
     PARTY,
     alarm_row,
@@ -29,6 +31,7 @@ from tests.workflows.alarm_support import (
     raise_alarm,
     result_of,
 )
+from workflows.alarm_triage import NOTICE_DELIVERY_TIMEOUT
 
 SECRET = "gateway-secret"
 
@@ -85,6 +88,30 @@ async def test_a_refused_notice_opens_the_case_at_once(
     assert result.outcome == "case_opened" and result.case_id is not None and result.notified_at is None
     assert result.notice_failure is not None and "400" in result.notice_failure
     assert await server.get_current_time() - raised < dt.timedelta(minutes=5)  # no correction window was waited
+    kinds = [t.kind for t in history(db, alarm.alarm_id)]
+    assert "notified" not in kinds and "notice_failed" in kinds
+    assert alarm_row(db, alarm.alarm_id).case_id == result.case_id
+
+
+async def test_a_gateway_down_past_the_delivery_timeout_opens_the_case(
+    db: str, env: tuple[WorkflowEnvironment, Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server, client = env
+    with notice_gateway(503) as gateway:  # down, and it stays down
+        use_gateway(monkeypatch, gateway)
+        fume = device(db)
+        raised = await server.get_current_time()
+        alarm = raise_alarm(db, fume, "fume_over_limit", "restaurant_fumes", raised)
+        workflow_id, _ = await start_triage(client, get_settings(), alarm, fume)
+        await asyncio.to_thread(wait_until, lambda: len(gateway.received) >= 2, 30, "two delivery attempts")
+        await server.sleep(NOTICE_DELIVERY_TIMEOUT + dt.timedelta(minutes=1))  # the gateway's outage goes on
+        result = await result_of(client, workflow_id)
+    assert result.outcome == "case_opened" and result.case_id is not None and result.notified_at is None
+    assert result.notice_failure == (
+        "not delivered within 2:00:00 (the last attempt: NoticeUndelivered: the notice gateway answered 503: "
+        '{"error": "no"})'
+    )
+    assert {r.headers["idempotency-key"] for r in gateway.received} == {alarm.alarm_id}  # retries of one notice
     kinds = [t.kind for t in history(db, alarm.alarm_id)]
     assert "notified" not in kinds and "notice_failed" in kinds
     assert alarm_row(db, alarm.alarm_id).case_id == result.case_id
