@@ -92,25 +92,44 @@ def apply_signals(session: Session, signals: list[AlarmSignal]) -> list[tuple[Al
     if not signals:
         return []
     try:
-        results = [_apply(session, signal) for signal in signals]
+        opened = _open_alarms(session, signals)
+        with session.no_autoflush:  # the open alarms are known: rows go down in one flush, batched
+            results = [_apply(session, signal, opened) for signal in signals]
         session.commit()
     except IntegrityError as exc:
         session.rollback()
         if not _open_alarm_conflict(exc):
             raise
         return [apply_signal(session, signal) for signal in signals]
-    for alarm, _ in results:
-        if alarm is not None:
-            session.refresh(alarm)
+    if session.expire_on_commit:  # else the rows kept what was written: nothing to load again
+        for alarm, _ in results:
+            if alarm is not None:
+                session.refresh(alarm)
     return results
 
 
-def _apply(session: Session, signal: AlarmSignal) -> tuple[Alarm | None, Outcome]:
-    alarm = open_alarm(session, signal.source_ref, signal.rule_code)
+def _open_alarms(session: Session, signals: list[AlarmSignal]) -> dict[tuple[str, str], Alarm]:
+    """The open alarms the signals may touch, in one query (one per signal was most of a storm's time)."""
+    refs = {signal.source_ref for signal in signals}
+    codes = {signal.rule_code for signal in signals}
+    stmt = select(Alarm).where(
+        col(Alarm.source_ref).in_(refs), col(Alarm.rule_code).in_(codes), col(Alarm.state).in_(OPEN_STATES)
+    )
+    return {(alarm.source_ref, alarm.rule_code): alarm for alarm in session.exec(stmt)}
+
+
+def _apply(
+    session: Session, signal: AlarmSignal, opened: dict[tuple[str, str], Alarm] | None = None
+) -> tuple[Alarm | None, Outcome]:
+    """One signal; ``opened`` (from `_open_alarms`) stands for the open-alarm query and is kept up to date."""
+    key = (signal.source_ref, signal.rule_code)
+    alarm = opened.get(key) if opened is not None else open_alarm(session, *key)
     if signal.transition == "cleared":
         if alarm is None:
             return None, "ignored"  # nothing open: a clear after a manual clear, or a repeat
         _close(session, alarm, signal.at, "rule", signal.values)
+        if opened is not None:
+            del opened[key]
         return alarm, "cleared"
     if alarm is None:
         alarm = Alarm(
@@ -131,7 +150,10 @@ def _apply(session: Session, signal: AlarmSignal) -> tuple[Alarm | None, Outcome
             updated_at=signal.at,
         )
         session.add(alarm)
-        session.flush()
+        if opened is None:
+            session.flush()
+        else:
+            opened[key] = alarm
         _transition(session, alarm, "raised", signal.at, values=signal.values)
         return alarm, "new"
     changed = signal.severity != alarm.severity

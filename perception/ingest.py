@@ -240,9 +240,11 @@ def _save_states(session: Session, states: list[tuple[str, str, RuleState]]) -> 
         for device_id, code, state in states
     ]
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-    stmt = dialect.insert(SensorRuleState).values(rows)
+    stmt = dialect.insert(SensorRuleState)
     stmt = stmt.on_conflict_do_update(
         index_elements=["device_id", "rule_code"],
         set_={"state": stmt.excluded.state, "updated_at": stmt.excluded.updated_at},
     )
-    session.execute(stmt)
+    # The rows as parameters, not in the statement: one cached statement sent in batches (insertmanyvalues);
+    # a VALUES list of a new length every batch was compiled anew each time.
+    session.execute(stmt, rows)
