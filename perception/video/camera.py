@@ -99,6 +99,15 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
+def valid_polygon(points: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    if len(points) < 3:
+        raise ValueError(f"a polygon needs at least 3 points, got {len(points)}")
+    shape = Polygon(points)
+    if not shape.is_valid or shape.area <= 0:
+        raise ValueError("the polygon crosses itself or has no area: list its corners in order around it")
+    return points
+
+
 class StationaryConfig(_Strict):
     """When a box counts as "the same object, not moving", and how long a lost one may be re-acquired."""
 
@@ -118,6 +127,10 @@ class ZoneConfig(_Strict):
     mode: ZoneMode | None = None  # None: outside for nonmotor_illegal_parking (the polygon is the parking area)
     classes: tuple[str, ...] = ()  # empty: DEFAULT_CLASSES of the violation type
     min_score: Annotated[float, Field(ge=0.0, le=1.0)] = 0.5
+    # Box area in pixels² of the sampled frames (Frigate's object filters): a "car" the size of a matchbox far
+    # down the road, or a box over half the frame, is not what this zone judges.
+    min_area: Annotated[float, Field(ge=0.0)] = 0.0
+    max_area: Annotated[float | None, Field(gt=0.0)] = None
     inertia_frames: Annotated[int, Field(ge=1, le=100)] = 3  # consecutive sampled frames in the zone to count
     dwell_seconds: Annotated[float | None, Field(ge=0.0)] = None  # None: DEFAULT_DWELL_SECONDS of the type
     stationary: StationaryConfig = StationaryConfig()
@@ -125,12 +138,13 @@ class ZoneConfig(_Strict):
     @field_validator("polygon")
     @classmethod
     def _valid_polygon(cls, points: list[tuple[float, float]]) -> list[tuple[float, float]]:
-        if len(points) < 3:
-            raise ValueError(f"a zone polygon needs at least 3 points, got {len(points)}")
-        shape = Polygon(points)
-        if not shape.is_valid or shape.area <= 0:
-            raise ValueError("the polygon crosses itself or has no area: list its corners in order around it")
-        return points
+        return valid_polygon(points)
+
+    @model_validator(mode="after")
+    def _area_bounds(self) -> Self:
+        if self.max_area is not None and self.max_area < self.min_area:
+            raise ValueError(f"max_area {self.max_area:g} is below min_area {self.min_area:g}")
+        return self
 
     @model_validator(mode="after")
     def _fill_defaults(self) -> Self:
@@ -187,6 +201,19 @@ class CameraConfig(_Strict):
     detector: DetectorConfig
     tracker: TrackerConfig = TrackerConfig()
     zones: Annotated[list[ZoneConfig], Field(min_length=1)]
+    # Object masks (Frigate's): polygons where no detection counts — a billboard or a screen showing cars, a car
+    # park seen through the fence. Judged by the box's bottom-centre, as zones are.
+    masks: list[list[tuple[float, float]]] = []
+
+    @field_validator("masks")
+    @classmethod
+    def _valid_masks(cls, masks: list[list[tuple[float, float]]]) -> list[list[tuple[float, float]]]:
+        for index, points in enumerate(masks):
+            try:
+                valid_polygon(points)
+            except ValueError as exc:
+                raise ValueError(f"mask {index}: {exc}") from None
+        return masks
 
     @model_validator(mode="after")
     def _unique_zone_names(self) -> Self:

@@ -23,6 +23,7 @@ from perception.video.frames import Reconnection, read_frames
 from perception.video.rules import Cleared, Raised, RuleEvent, ZoneRule
 from perception.video.snapshot import render_snapshot, sha256_hex
 from perception.video.tracker import IouTracker, TrackerFrame
+from perception.video.zones import Masks
 
 log = logging.getLogger("zhifa.perception.video")
 
@@ -56,6 +57,7 @@ class Pipeline:
         self._sink = sink
         self._tracker = IouTracker(camera.tracker)
         self._rules = [ZoneRule(zone) for zone in camera.zones]
+        self._masks = Masks(camera)
         self._watched = camera.watched_classes
         self._checked_size: tuple[int, int] | None = None
         self._resumed: dict[tuple[str, int], str] = {}  # (zone, stay id) → the alarm id of the previous run
@@ -100,7 +102,9 @@ class Pipeline:
         """One sampled frame at `at` seconds of video; returns (and hands to the sink) what it raised or cleared."""
         begin = time.perf_counter()
         self._check_zones(frame)
-        detections = [d for d in self._detector.detect(frame) if d.label in self._watched]
+        detections = [
+            d for d in self._detector.detect(frame) if d.label in self._watched and not self._masks.covers(d.box)
+        ]
         tracked = self._tracker.update(detections)
         events: list[RuleEvent] = []
         for rule in self._rules:

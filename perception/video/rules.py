@@ -2,8 +2,9 @@
 
 Per zone and object, a *stay* (停留) runs from entering the zone to leaving it:
 
-- inertia: the object must be in the zone (bottom-centre, score ≥ min_score) for `inertia_frames`
-  consecutive sampled frames before a stay starts, so one misplaced box does not count;
+- inertia: the object must be in the zone (bottom-centre, score ≥ min_score, box area within min_area and
+  max_area) for `inertia_frames` consecutive sampled frames before a stay starts, so one misplaced box does
+  not count;
 - dwell: the stay raises its alarm once it has lasted `dwell_seconds` — counted from when the object
   settled (its box's IoU with where it settled stays ≥ `stationary.min_iou`) where `stationary.required`,
   so a car crawling through a no-parking strip is not parked;
@@ -90,7 +91,7 @@ class ZoneRule:
             if obj.label not in self._classes:
                 continue
             stay = self._stays.get(obj.track_id)
-            if obj.score < self.zone.min_score:
+            if obj.score < self.zone.min_score or not self.shape.sized(obj.box):
                 if stay is not None:
                     stay.last_seen = at  # too weak to place, but still there
                 continue

@@ -10,7 +10,7 @@ from __future__ import annotations
 import shapely
 from shapely.geometry import Polygon, box
 
-from perception.video.camera import ZoneConfig, ZoneMode
+from perception.video.camera import CameraConfig, ZoneConfig, ZoneMode
 from perception.video.detector import Box
 
 
@@ -30,6 +30,24 @@ class ZoneShape:
         inside = bool(shapely.intersects_xy(self.polygon, x, y))  # a point on the edge counts as inside
         return inside != self._outside
 
+    def sized(self, object_box: Box) -> bool:
+        """The box's area is within the zone's min_area..max_area."""
+        area = (object_box[2] - object_box[0]) * (object_box[3] - object_box[1])
+        return area >= self.zone.min_area and (self.zone.max_area is None or area <= self.zone.max_area)
+
     def overlaps_frame(self, width: int, height: int) -> bool:
         """False when the polygon lies wholly off the frame: drawn for another resolution or camera."""
         return bool(self.polygon.intersects(box(0, 0, width, height)))
+
+
+class Masks:
+    """The camera's object masks: a detection whose ground point lies in one is dropped before tracking."""
+
+    def __init__(self, camera: CameraConfig) -> None:
+        self._polygons = [Polygon(points) for points in camera.masks]
+        for polygon in self._polygons:
+            shapely.prepare(polygon)
+
+    def covers(self, object_box: Box) -> bool:
+        x, y = ground_point(object_box)
+        return any(shapely.intersects_xy(polygon, x, y) for polygon in self._polygons)

@@ -82,6 +82,13 @@ def test_the_default_classes_of_every_violation_type_are_coco_classes() -> None:
         ({"fps": 0}, "fps"),
         ({"reconnect": "sometimes"}, "reconnect"),
         ({"timestamps": "pts"}, "timestamps"),
+        ({"zones": [{"name": "z", "polygon": ROAD, "violation": "street_vending", "min_area": -1}]}, "min_area"),
+        (
+            {"zones": [{"name": "z", "polygon": ROAD, "violation": "street_vending", "min_area": 50, "max_area": 40}]},
+            "max_area 40 is below min_area 50",
+        ),
+        ({"masks": [[[0, 0], [10, 0]]]}, "mask 0: a polygon needs at least 3 points"),
+        ({"masks": [[[0, 0], [10, 10], [10, 0], [0, 10]]]}, "crosses itself"),
         ({"camera_id": "cam 1"}, "camera_id"),
         ({"detector": {"weights": "w.pth", "model": "yolo"}}, "detector.model"),
         ({"tracker": {"low_score": 0.6, "high_score": 0.5}}, "above high_score"),
