@@ -34,6 +34,7 @@ from api.routers import (
     evidence,
     intake,
     ledger,
+    ledger_tiles,
     open311,
     reference,
     tasks,
@@ -56,6 +57,7 @@ ROUTERS: list[APIRouter] = [
     documents.router,
     evidence.router,
     ledger.router,
+    ledger_tiles.router,
     devices.router,
     alarms.router,
 ]
