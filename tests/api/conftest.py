@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -58,11 +58,18 @@ def api_settings(seeded_url: str, tmp_path_factory: pytest.TempPathFactory) -> S
     return Settings(database_url=seeded_url, var_dir=var, auth_secret=TEST_SECRET, temporal_address="127.0.0.1:1")
 
 
+@asynccontextmanager
+async def asgi_client(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
+    """The app built on ``settings`` over ASGI (no network), not signed in."""
+    transport = httpx.ASGITransport(app=create_app(settings))
+    async with httpx.AsyncClient(transport=transport, base_url="http://zhifa.test") as client:
+        yield client
+
+
 @pytest.fixture(scope="session")
 async def api(api_settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
     """The app over ASGI (no network), not signed in."""
-    transport = httpx.ASGITransport(app=create_app(api_settings))
-    async with httpx.AsyncClient(transport=transport, base_url="http://zhifa.test") as client:
+    async with asgi_client(api_settings) as client:
         yield client
 
 

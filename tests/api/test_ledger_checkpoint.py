@@ -12,7 +12,6 @@ import httpx
 import pytest
 from sqlmodel import Session
 
-from api.main import create_app
 from core.db import make_engine
 from core.settings import Settings
 from ledger import merkle
@@ -21,7 +20,7 @@ from ledger.embedded import EmbeddedAnchorBackend
 from ledger.leaves import Leaf
 from ledger.service import anchor_once, get_ledger
 from ledger.store import Entry
-from tests.api.conftest import offline_world
+from tests.api.conftest import asgi_client, offline_world
 
 T0 = dt.datetime(2026, 11, 26, 8, tzinfo=dt.UTC)
 
@@ -35,8 +34,7 @@ def settings(pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 @pytest.fixture(scope="module")
 async def api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(settings))
-    async with httpx.AsyncClient(transport=transport, base_url="http://zhifa.test") as client:
+    async with asgi_client(settings) as client:
         yield client
 
 

@@ -10,11 +10,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from api.main import create_app
 from core.settings import Settings
 from ledger import merkle
 from ledger.checkpoint import verify_checkpoint
-from tests.api.conftest import offline_world, sign_in
+from tests.api.conftest import asgi_client, offline_world, sign_in
 from tests.api.test_ledger_checkpoint import record_and_sign
 
 PREFIX = "/api/v1/ledger/tlog"
@@ -30,8 +29,7 @@ def settings(pg_admin_url: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
 
 @pytest.fixture(scope="module")
 async def api(settings: Settings) -> AsyncIterator[httpx.AsyncClient]:
-    transport = httpx.ASGITransport(app=create_app(settings))
-    async with httpx.AsyncClient(transport=transport, base_url="http://zhifa.test") as client:
+    async with asgi_client(settings) as client:
         yield client
 
 
