@@ -75,6 +75,11 @@ async def test_entry_bundles_are_for_city_level_auditors(api: httpx.AsyncClient,
     tile = (await api.get(f"{PREFIX}/tile/0/001.p/44")).content
     assert [merkle.leaf_hash(entry) for entry in entries] == hashes(tile)
     assert response.headers["cache-control"].startswith("private")
+    assert response.headers["content-encoding"] == "gzip"  # httpx asked for it and undid it
+    plain = await api.get(
+        f"{PREFIX}/tile/entries/001.p/44", headers={**await sign_in(api, who), "Accept-Encoding": "identity"}
+    )
+    assert "content-encoding" not in plain.headers and plain.content == response.content
 
 
 async def test_entry_bundles_need_credentials(api: httpx.AsyncClient) -> None:
