@@ -44,7 +44,7 @@ from ledger.checkpoint import CheckpointError, verifier_key
 from ledger.heads import SignedTreeHead
 from ledger.leaves import LEAF_FIELDS
 from ledger.signing import verify_head
-from ledger.tlog_proof import HEADER, TlogProofError, verify_tlog_proof
+from ledger.tlog_proof import HEADER, TlogProofError, parse_tlog_proof, verify_tlog_proof
 
 FORMAT = "zhifa-receipt/1"
 CHUNK = 1024 * 1024
@@ -252,9 +252,9 @@ def verify_tlog_proof_text(text: str, public_key: Ed25519PublicKey, file: Path |
     result = Verification()
     result.add("format", True, HEADER)
     try:
-        origin = text.split("\n\n", 1)[1].split("\n", 1)[0]
+        origin = parse_tlog_proof(text).checkpoint.split("\n", 1)[0]  # the key's name is the checkpoint's origin
         proof, checkpoint = verify_tlog_proof(text, verifier_key(origin, public_key))
-    except (TlogProofError, CheckpointError, IndexError) as exc:
+    except (TlogProofError, CheckpointError) as exc:
         result.add("tlog_proof", False, f"the c2sp.org/tlog-proof does not verify: {exc}")
         return result
     result.add(

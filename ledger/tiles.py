@@ -90,10 +90,14 @@ def parse_tile_path(path: str) -> TileRef:
     return TileRef(level, index, width)
 
 
-def read_tile(session: Session, store: LedgerStore, ref: TileRef, tree_size: int) -> bytes:
-    """The tile's hashes, concatenated; TileNotFound when the tree of ``tree_size`` does not have them all."""
+def _require(ref: TileRef, tree_size: int) -> None:
     if ref.needs() > tree_size:
         raise TileNotFound(f"{ref.path()} needs a tree of {ref.needs()} entries; this one has {tree_size}")
+
+
+def read_tile(session: Session, store: LedgerStore, ref: TileRef, tree_size: int) -> bytes:
+    """The tile's hashes, concatenated; TileNotFound when the tree of ``tree_size`` does not have them all."""
+    _require(ref, tree_size)
     start, stop = ref.index * WIDTH, ref.index * WIDTH + ref.width
     if ref.height == 0:
         hashes = {index: digest for index, _, digest in store.leaves(session, start, stop)}
@@ -106,8 +110,7 @@ def read_tile(session: Session, store: LedgerStore, ref: TileRef, tree_size: int
 
 def read_entries(session: Session, store: LedgerStore, ref: TileRef, tree_size: int) -> bytes:
     """The entry bundle: each leaf of the level-0 tile as a big-endian uint16 length and its canonical JSON."""
-    if ref.needs() > tree_size:
-        raise TileNotFound(f"{ref.path()} needs a tree of {ref.needs()} entries; this one has {tree_size}")
+    _require(ref, tree_size)
     start = ref.index * WIDTH
     out = bytearray()
     for _, text, _ in store.leaves(session, start, start + ref.width):
